@@ -1,0 +1,134 @@
+"""The Litestar application factory.
+
+``create_app()`` builds one worker's app from ``SWITCHBOARD_*`` settings: it loads the
+plugins, mounts the core's routes and the plugins' routes, and on startup opens the
+database (checking its schema), Redis when configured, collects the registered objects and
+runs the plugins' startup hooks. ``uvicorn --factory switchboard.app:create_app`` is what
+``switchboard serve`` runs in each worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.types import ControllerRouterHandler
+
+from switchboard import __version__
+from switchboard.context import GatewayContext
+from switchboard.db.engine import create_engine, session_factory
+from switchboard.db.migrations import prepare_database
+from switchboard.http.errors import EXCEPTION_HANDLERS
+from switchboard.http.health import healthz, readyz
+from switchboard.http.request_id import RequestIdMiddleware
+from switchboard.logs import configure_logging
+from switchboard.plugins.host import PluginHost
+from switchboard.plugins.registry import Registry
+from switchboard.settings import Settings, load_settings
+from switchboard.state import Gateway
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+OPENAPI_PATH = "/api/docs"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: PluginHost | None = None,
+    auto_migrate: bool | None = None,
+) -> Litestar:
+    """Build the gateway app.
+
+    :param settings: defaults to the ``SWITCHBOARD_*`` environment.
+    :param plugins: a host with plugins already loaded (tests); defaults to entry points.
+    :param auto_migrate: migrate an outdated schema at startup instead of refusing to
+        start; defaults to on for the embedded SQLite database only, because migrating a
+        shared PostgreSQL is an operator's decision (``switchboard migrate``).
+    """
+    if settings is None:
+        settings = load_settings()
+        configure_logging(settings)
+    if plugins is None:
+        plugins = PluginHost(settings)
+        plugins.load_entry_points()
+    migrate = settings.is_embedded_database if auto_migrate is None else auto_migrate
+    gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
+
+    route_handlers: list[ControllerRouterHandler] = [healthz, readyz]
+    route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
+
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[_lifespan_for(gateway, auto_migrate=migrate)],
+        middleware=[DefineMiddleware(RequestIdMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Switchboard",
+            version=__version__,
+            description="Self-hosted AI gateway: data plane (/v1) and control plane (/api/v1).",
+            path=OPENAPI_PATH,
+            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+        debug=settings.debug,
+    )
+
+
+def _lifespan_for(gateway: Gateway, *, auto_migrate: bool):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.gateway = gateway
+        await _start(gateway, auto_migrate=auto_migrate)
+        try:
+            yield
+        finally:
+            await _stop(gateway)
+
+    return lifespan
+
+
+async def _start(gateway: Gateway, *, auto_migrate: bool) -> None:
+    settings = gateway.settings
+    gateway.engine = create_engine(settings.effective_database_url)
+    await prepare_database(gateway.engine, auto_migrate=auto_migrate)
+    gateway.sessions = session_factory(gateway.engine)
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        gateway.redis = Redis.from_url(settings.redis_url)
+    elif settings.workers > 1:
+        log.warning(
+            "SWITCHBOARD_WORKERS=%d without SWITCHBOARD_REDIS_URL: capacity limits and caches "
+            "are kept per worker process, so limits apply to each worker separately",
+            settings.workers,
+        )
+    gateway.registry = Registry.collect(gateway.plugins.hooks, gateway.context)
+    for recorder in gateway.registry.recorders.available():
+        await recorder.start()
+    await gateway.plugins.hooks.startup(gateway=gateway.context)
+
+
+async def _stop(gateway: Gateway) -> None:
+    await gateway.plugins.hooks.shutdown(gateway=gateway.context)
+    if gateway.registry is not None:
+        for recorder in gateway.registry.recorders.available():
+            try:
+                await recorder.aclose()
+            except Exception:
+                log.exception("recorder %r failed to close", recorder.name)
+        for limiter in gateway.registry.capacity_limiters.available():
+            await limiter.aclose()
+    await gateway.context.aclose()
+    if gateway.redis is not None:
+        await gateway.redis.aclose()
+    if gateway.engine is not None:
+        await gateway.engine.dispose()

@@ -1,0 +1,88 @@
+"""Objects the core hands to plugins: the gateway, the caller, the request being served.
+
+They are plain typed values so hook implementations never reach into the core's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+from switchboard.settings import Settings
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["GatewayContext", "Principal", "RequestInfo"]
+
+
+class RequestInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What the core knows of an incoming HTTP request before it is authenticated.
+
+    ``headers`` holds lower-cased names; a header sent several times keeps its last value.
+    """
+
+    request_id: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    client_ip: str | None = None
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (case-insensitive), or ``None``."""
+        return self.headers.get(name.lower())
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """An authenticated caller.
+
+    ``kind`` says what authenticated it: a user's session or personal token, or an API key.
+    ``name`` is what policies and audit show (a username, or an API key's name). An API key's
+    principal carries its ``environment_id``; a user's does not.
+    """
+
+    kind: Literal["user", "api-key"]
+    id: str
+    name: str
+    authenticator: str
+    environment_id: str | None = None
+    labels: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+@dataclass
+class GatewayContext:
+    """The running gateway as plugins see it at registration and in lifecycle hooks.
+
+    ``http`` is the one pooled upstream HTTP client of the process, shared by every provider
+    plugin; it is created on first use inside the event loop and closed at shutdown.
+    """
+
+    settings: Settings
+    _http: aiohttp.ClientSession | None = field(default=None, repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder for the embedded database, generated keys and spooled records."""
+        return Path(self.settings.data_dir)
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The shared upstream client (aiohttp: httpx's pool collapses under concurrency)."""
+        if self._http is None or self._http.closed:
+            import aiohttp
+
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                auto_decompress=True,
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close what the context opened (the upstream client)."""
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
+        self._http = None

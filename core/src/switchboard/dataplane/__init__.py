@@ -1,0 +1,1 @@
+"""The data plane: what applications call (OpenAI- and Anthropic-compatible APIs)."""

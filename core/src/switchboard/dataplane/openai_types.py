@@ -1,0 +1,203 @@
+"""OpenAI chat-completion shapes: the gateway's canonical request and answer.
+
+Every provider plugin translates from :class:`ChatCompletionRequest` to its native call and
+back to :class:`ChatCompletion` / :class:`ChatCompletionChunk`, so hooks and the core see one
+shape whichever provider answers. Field names are OpenAI's own snake_case. Optional fields
+default to ``UNSET`` and are left out when encoding, so an answer carries only what the
+provider produced (the OpenAPI document allows that) and a request forwarded to OpenAI
+carries only what the caller sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionRequest",
+    "ChatMessage",
+    "Choice",
+    "ChunkChoice",
+    "ChunkDelta",
+    "ContentPart",
+    "FunctionCall",
+    "FunctionDefinition",
+    "StreamOptions",
+    "Tool",
+    "ToolCall",
+    "Usage",
+]
+
+Role = Literal["developer", "system", "user", "assistant", "tool", "function"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+
+
+class _Shape(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """Base of the wire shapes: unset fields are omitted when encoding."""
+
+
+class ContentPart(_Shape):
+    """One part of a multi-part message: ``text``, ``image_url``, ``input_audio`` or ``file``.
+
+    The part's own payload keeps OpenAI's nesting (``image_url: {url, detail}``) as plain
+    JSON values because providers translate each kind differently.
+    """
+
+    type: str
+    text: str | UnsetType = UNSET
+    image_url: dict[str, Any] | UnsetType = UNSET
+    input_audio: dict[str, Any] | UnsetType = UNSET
+    file: dict[str, Any] | UnsetType = UNSET
+    refusal: str | UnsetType = UNSET
+
+
+class FunctionCall(_Shape):
+    """A function the model calls; ``arguments`` is always a JSON string."""
+
+    name: str | UnsetType = UNSET
+    arguments: str | UnsetType = UNSET
+
+
+class ToolCall(_Shape):
+    """A tool call in an assistant message (or, with ``index``, a fragment of one in a chunk)."""
+
+    id: str | UnsetType = UNSET
+    type: Literal["function"] | UnsetType = UNSET
+    function: FunctionCall | UnsetType = UNSET
+    index: int | UnsetType = UNSET
+
+
+class ChatMessage(_Shape):
+    """One message of a conversation."""
+
+    role: Role
+    content: str | list[ContentPart] | None | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    tool_calls: list[ToolCall] | UnsetType = UNSET
+    tool_call_id: str | UnsetType = UNSET
+    refusal: str | None | UnsetType = UNSET
+
+
+class FunctionDefinition(_Shape):
+    """A function the model may call; ``parameters`` is a JSON Schema object."""
+
+    name: str
+    description: str | UnsetType = UNSET
+    parameters: dict[str, Any] | UnsetType = UNSET
+    strict: bool | None | UnsetType = UNSET
+
+
+class Tool(_Shape):
+    """A tool offered to the model."""
+
+    function: FunctionDefinition
+    type: Literal["function"] = "function"
+
+
+class StreamOptions(_Shape):
+    """Streaming options; the gateway always asks providers for usage."""
+
+    include_usage: bool | UnsetType = UNSET
+
+
+class ChatCompletionRequest(_Shape):
+    """``POST /v1/chat/completions`` body. ``model`` is the AI resource's name."""
+
+    model: str
+    messages: list[ChatMessage]
+    stream: bool | UnsetType = UNSET
+    stream_options: StreamOptions | None | UnsetType = UNSET
+    tools: list[Tool] | UnsetType = UNSET
+    tool_choice: str | dict[str, Any] | UnsetType = UNSET
+    parallel_tool_calls: bool | UnsetType = UNSET
+    max_tokens: int | None | UnsetType = UNSET
+    max_completion_tokens: int | None | UnsetType = UNSET
+    temperature: float | None | UnsetType = UNSET
+    top_p: float | None | UnsetType = UNSET
+    n: int | None | UnsetType = UNSET
+    stop: str | list[str] | None | UnsetType = UNSET
+    seed: int | None | UnsetType = UNSET
+    presence_penalty: float | None | UnsetType = UNSET
+    frequency_penalty: float | None | UnsetType = UNSET
+    logit_bias: dict[str, int] | None | UnsetType = UNSET
+    logprobs: bool | None | UnsetType = UNSET
+    top_logprobs: int | None | UnsetType = UNSET
+    response_format: dict[str, Any] | UnsetType = UNSET
+    reasoning_effort: str | None | UnsetType = UNSET
+    service_tier: str | None | UnsetType = UNSET
+    metadata: dict[str, str] | None | UnsetType = UNSET
+    user: str | UnsetType = UNSET
+
+    @property
+    def expected_completion_tokens(self) -> int | None:
+        """The completion budget the caller set, if any (``max_completion_tokens`` first)."""
+        for value in (self.max_completion_tokens, self.max_tokens):
+            if isinstance(value, int):
+                return value
+        return None
+
+
+class Usage(_Shape):
+    """Token usage as OpenAI reports it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    prompt_tokens_details: dict[str, int] | UnsetType = UNSET
+    completion_tokens_details: dict[str, int] | UnsetType = UNSET
+
+
+class Choice(_Shape):
+    """One answer of a complete (non-streamed) completion."""
+
+    index: int
+    message: ChatMessage
+    finish_reason: FinishReason | None
+    logprobs: dict[str, Any] | None = None
+
+
+class ChatCompletion(_Shape):
+    """A complete chat-completion answer."""
+
+    id: str
+    created: int
+    model: str
+    choices: list[Choice]
+    object: Literal["chat.completion"] = "chat.completion"
+    usage: Usage | UnsetType = UNSET
+    system_fingerprint: str | UnsetType = UNSET
+    service_tier: str | None | UnsetType = UNSET
+
+
+class ChunkDelta(_Shape):
+    """What one stream chunk adds to a choice."""
+
+    role: Role | UnsetType = UNSET
+    content: str | None | UnsetType = UNSET
+    tool_calls: list[ToolCall] | UnsetType = UNSET
+    refusal: str | None | UnsetType = UNSET
+
+
+class ChunkChoice(_Shape):
+    """One choice's part of a stream chunk."""
+
+    index: int
+    delta: ChunkDelta
+    finish_reason: FinishReason | None = None
+    logprobs: dict[str, Any] | None | UnsetType = UNSET
+
+
+class ChatCompletionChunk(_Shape):
+    """One server-sent event of a streamed completion."""
+
+    id: str
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    usage: Usage | None | UnsetType = UNSET
+    system_fingerprint: str | UnsetType = UNSET

@@ -1,0 +1,200 @@
+"""Async engines and sessions for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+:func:`create_engine` is the only place that knows how each database is tuned:
+
+- SQLite: the file's folder is created; every connection turns on foreign keys (SQLite
+  ignores them otherwise, and the cascades depend on them), WAL journaling (readers do not
+  block the writer) and a busy timeout (writers wait for each other instead of failing). The
+  driver's own transaction handling is replaced by an explicit ``BEGIN`` so that DDL and
+  SAVEPOINTs are transactional, as SQLAlchemy's documentation recommends for aiosqlite.
+- PostgreSQL: asyncpg with a bounded pool, pre-ping (connections survive a database restart)
+  and a connect timeout, so an unreachable server is reported in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+__all__ = [
+    "SQLITE_BEGIN_OPTION",
+    "DatabaseUnavailable",
+    "connect_check",
+    "create_engine",
+    "default_database_url",
+    "describe_url",
+    "normalize_url",
+    "ping",
+    "session_factory",
+]
+
+SQLITE_BEGIN_OPTION: Final = "switchboard_sqlite_begin"
+"""Execution option naming the ``BEGIN`` mode on SQLite (``"IMMEDIATE"`` takes the write lock
+at once; used by migrations so that concurrent upgrades queue instead of failing)."""
+
+_SQLITE_BEGIN_MODES: Final = frozenset({"", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+_SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
+_POSTGRES_CONNECT_TIMEOUT_S: Final = 10.0
+_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+
+class DatabaseUnavailable(Exception):  # noqa: N818 - the name reads as the condition it reports
+    """The database cannot be reached. ``str()`` is one line naming where it was looked for,
+    with the password masked; print it instead of a traceback."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"database unavailable at {target}: {reason}")
+        self.target = target
+        self.reason = reason
+
+
+def default_database_url(data_dir: str | Path) -> str:
+    """Return the URL of the embedded SQLite database, ``switchboard.db`` in ``data_dir``."""
+    path = Path(data_dir).expanduser().resolve() / "switchboard.db"
+    return URL.create("sqlite+aiosqlite", database=str(path)).render_as_string()
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url`` and select the async driver when the URL names none.
+
+    ``sqlite:///f.db`` becomes ``sqlite+aiosqlite:///f.db``; ``postgresql://`` and
+    ``postgres://`` become ``postgresql+asyncpg://``. Raises :class:`ValueError` for any
+    other database or driver.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"invalid database URL: {exc}") from None
+    drivername = _DRIVERS.get(parsed.drivername, parsed.drivername)
+    if drivername not in _DRIVERS.values():
+        raise ValueError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use sqlite+aiosqlite:// "
+            "or postgresql+asyncpg://"
+        )
+    return parsed.set(drivername=drivername)
+
+
+def describe_url(url: str | URL) -> str:
+    """Name where a database lives for messages: ``host:port (url)`` or the SQLite file,
+    never the password."""
+    parsed = make_url(url)
+    masked = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        return masked
+    host = parsed.host or "localhost"
+    port = parsed.port or 5432
+    return f"{host}:{port} ({masked})"
+
+
+def create_engine(url: str | URL, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """Create the async engine for ``url`` (see :func:`normalize_url` for accepted URLs).
+
+    ``pool_size`` and ``max_overflow`` bound each process's PostgreSQL connections; SQLite
+    ignores them.
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed)
+    return _create_async_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "timeout": _POSTGRES_CONNECT_TIMEOUT_S,
+            "server_settings": {"application_name": "switchboard"},
+        },
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory for ``engine``; objects stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine, *, timeout: float = 2.0) -> None:
+    """Run ``SELECT 1``; raise :class:`DatabaseUnavailable` if that fails within ``timeout``
+    seconds. Used by ``/readyz``."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise DatabaseUnavailable(
+            describe_url(engine.url), f"no answer within {timeout:g} s"
+        ) from None
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseUnavailable(describe_url(engine.url), _reason(exc, engine.url)) from None
+
+
+async def connect_check(engine: AsyncEngine, *, timeout: float = 15.0) -> None:
+    """Check at startup that the database answers; raise :class:`DatabaseUnavailable` with a
+    one-line message otherwise."""
+    await ping(engine, timeout=timeout)
+
+
+def _reason(exc: BaseException, url: URL) -> str:
+    """Return the innermost error's first line, with the password scrubbed just in case a
+    driver echoes its connection parameters."""
+    root: BaseException = exc
+    while True:
+        inner = getattr(root, "orig", None) or root.__cause__
+        if not isinstance(inner, BaseException) or inner is root:
+            break
+        root = inner
+    lines = str(root).strip().splitlines()
+    message = lines[0] if lines else type(root).__name__
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    return message
+
+
+def _create_sqlite_engine(url: URL) -> AsyncEngine:
+    in_memory = url.database in (None, "", ":memory:")
+    if not in_memory and url.database is not None and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {"connect_args": {"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    if in_memory:
+        # Each connection to ":memory:" is a separate, empty database: share one.
+        options["poolclass"] = StaticPool
+    engine = _create_async_engine(url, **options)
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Autocommit at the driver level: _on_sqlite_begin emits BEGIN itself, so DDL runs
+    # inside the transaction instead of committing whatever came before it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable with WAL except for the last commits on power loss.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    mode = str(options.get(SQLITE_BEGIN_OPTION, "")).upper()
+    if mode not in _SQLITE_BEGIN_MODES:
+        raise ValueError(f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_SQLITE_BEGIN_MODES)}")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,62 @@
+"""ASGI middleware giving every request an id: in the ``x-request-id`` header and the logs.
+
+An id sent by the caller (a front proxy's) is kept when it is short and plain; otherwise a
+new one is made. Written as raw ASGI because it runs on every request of the hot path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from switchboard.logs import request_id_var
+
+__all__ = ["REQUEST_ID_HEADER", "RequestIdMiddleware", "new_request_id"]
+
+REQUEST_ID_HEADER = "x-request-id"
+_HEADER_BYTES = REQUEST_ID_HEADER.encode()
+_ACCEPTABLE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def new_request_id() -> str:
+    """A fresh random request id (128 bits, hex)."""
+    return os.urandom(16).hex()
+
+
+class RequestIdMiddleware:
+    """Sets ``scope["state"]["request_id"]``, the logging context, and the response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = None
+        for name, value in scope["headers"]:
+            if name == _HEADER_BYTES:
+                if _ACCEPTABLE.fullmatch(value):
+                    request_id = value.decode()
+                break
+        if request_id is None:
+            request_id = new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        encoded = request_id.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != _HEADER_BYTES
+                ]
+                headers.append((_HEADER_BYTES, encoded))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)

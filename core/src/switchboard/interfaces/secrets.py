@@ -1,0 +1,45 @@
+"""Secret boxes: authenticated encryption of connection credentials at rest.
+
+A box must bind each ciphertext to its ``context`` (the connection id), so a ciphertext
+copied to another connection does not open. A minimal (insecure, for tests only) box::
+
+    class ReversingBox(SecretBox):
+        name = "reversing"
+
+        async def seal(self, plaintext: bytes, *, context: str) -> bytes:
+            return context.encode() + b"|" + plaintext[::-1]
+
+        async def open(self, ciphertext: bytes, *, context: str) -> bytes:
+            bound, _, body = ciphertext.partition(b"|")
+            if bound != context.encode():
+                raise SecretBoxError("ciphertext belongs to another context")
+            return body[::-1]
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+
+__all__ = ["SecretBox", "SecretBoxError"]
+
+
+class SecretBoxError(Exception):
+    """A ciphertext did not open: wrong key, wrong context, or tampered with.
+
+    The message never contains the plaintext or the key.
+    """
+
+
+class SecretBox(abc.ABC):
+    """Encrypts and decrypts small secrets (credentials) bound to a context string."""
+
+    name: ClassVar[str]
+
+    @abc.abstractmethod
+    async def seal(self, plaintext: bytes, *, context: str) -> bytes:
+        """Encrypt ``plaintext`` so that only :meth:`open` with the same context recovers it."""
+
+    @abc.abstractmethod
+    async def open(self, ciphertext: bytes, *, context: str) -> bytes:
+        """Decrypt; raise :class:`SecretBoxError` when the ciphertext does not verify."""

@@ -1,0 +1,1 @@
+"""Switchboard's log recorder: one structured log line per data-plane request."""

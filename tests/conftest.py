@@ -1,0 +1,1 @@
+"""Project-wide test configuration; the fixtures come from ``switchboard.testing``."""

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
@@ -65,10 +64,9 @@ def create_app(
     route_handlers: list[ControllerRouterHandler] = [healthz, readyz]
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=[_lifespan_for(gateway, auto_migrate=migrate)],
-        middleware=[DefineMiddleware(RequestIdMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Switchboard",
@@ -81,6 +79,10 @@ def create_app(
         logging_config=None,
         debug=settings.debug,
     )
+    # Outermost, around Litestar's own exception handling and routing: app middleware would
+    # miss requests no route matches (404, 405), and those need a request id too.
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    return app
 
 
 def _lifespan_for(gateway: Gateway, *, auto_migrate: bool):  # type: ignore[no-untyped-def]

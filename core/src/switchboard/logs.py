@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 
@@ -62,12 +62,12 @@ class JsonFormatter(logging.Formatter):
 _TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 
 
-def configure_logging(settings: Settings) -> None:
-    """Send the process's logs to stderr in the configured format and level.
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Send the process's logs to ``stream`` (stderr) in the configured format and level.
 
     Idempotent: calling it again replaces the handler instead of adding one.
     """
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_RequestIdFilter())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -85,3 +85,5 @@ def configure_logging(settings: Settings) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Alembic narrates every migration step at INFO; operators need only failures.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -179,8 +179,8 @@ def describe_settings() -> list[tuple[str, str, str]]:
             description = ftype.extra_json_schema.get("description", "") if ftype.extra_json_schema else ""
         if field.name == "data_dir":
             default = "`./data`"
-        elif field.default is msgspec.NODEFAULT:
-            default = ""
+        elif field.default in (msgspec.NODEFAULT, ""):
+            default = "(empty)"
         else:
             default = f"`{_format_default(field.default)}`"
         rows.append((env_var_name(field.name), default, description))
@@ -190,4 +190,4 @@ def describe_settings() -> list[tuple[str, str, str]]:
 def _format_default(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value) if value != "" else ""
+    return str(value)

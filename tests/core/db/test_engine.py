@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from switchboard.db import engine as engine_module
 from switchboard.db.engine import (
     SQLITE_BEGIN_OPTION,
     DatabaseUnavailable,
@@ -117,7 +118,7 @@ async def test_unreachable_database_gives_a_one_line_message_without_the_passwor
     assert caught.value.__suppress_context__
 
 
-async def test_silent_server_times_out_as_unavailable() -> None:
+async def test_silent_server_times_out_as_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     # Accepts TCP connections and never answers, like a server stuck behind a firewall.
     silent_clients: list[asyncio.StreamWriter] = []
 
@@ -127,9 +128,10 @@ async def test_silent_server_times_out_as_unavailable() -> None:
     server = await asyncio.start_server(accept, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     engine = create_engine(f"postgresql+asyncpg://postgres:secretpw@127.0.0.1:{port}/x")
+    monkeypatch.setattr(engine_module, "PING_TIMEOUT_S", 0.3)
     try:
         with pytest.raises(DatabaseUnavailable, match=r"no answer within 0\.3 s") as caught:
-            await ping(engine, timeout=0.3)
+            await ping(engine)
         assert f"127.0.0.1:{port}" in str(caught.value)
     finally:
         await engine.dispose()

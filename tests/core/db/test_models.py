@@ -219,7 +219,9 @@ async def graph(sessions: Sessions) -> Graph:
         assignment = RoleAssignment(user_id=user.id, role_id=role.id)
         token = PersonalAccessToken(user_id=user.id, **values[PersonalAccessToken])
         user_session = UserSession(user_id=user.id, **values[UserSession])
-        member = WorkspaceMember(workspace_id=workspace.id, user_id=user.id, **values[WorkspaceMember])
+        member = WorkspaceMember(
+            workspace_id=workspace.id, user_id=user.id, **values[WorkspaceMember]
+        )
         session.add_all([environment, assignment, token, user_session, member])
         await session.flush()
         connection = AIConnection(environment_id=environment.id, **values[AIConnection])
@@ -303,19 +305,22 @@ async def test_defaults_ids_and_timestamps(sessions: Sessions) -> None:
         session.add(environment)
         await session.flush()
         connection = AIConnection(environment_id=environment.id, name="c", provider="groq")
-        key = ApiKey(environment_id=environment.id, name="k", key_prefix="sk-sb-", key_hash="f" * 64)
+        key = ApiKey(
+            environment_id=environment.id, name="k", key_prefix="sk-sb-", key_hash="f" * 64
+        )
         session.add_all([connection, key])
     async with sessions() as session:
         loaded = await session.get(AIConnection, connection.id)
         loaded_key = await session.get(ApiKey, key.id)
-    assert loaded is not None and loaded_key is not None
+    assert loaded is not None
+    assert loaded_key is not None
     assert uuid.UUID(loaded.id).version == 7
     assert before <= loaded.created_at <= datetime.now(UTC)
     assert loaded.created_at.tzinfo is UTC
-    assert loaded.settings == {} and loaded.capacity == [] and loaded.discovered_capacity == {}
-    assert loaded.allowed_models is None and loaded.credentials_ciphertext is None
+    assert (loaded.settings, loaded.capacity, loaded.discovered_capacity) == ({}, [], {})
+    assert (loaded.allowed_models, loaded.credentials_ciphertext) == (None, None)
     assert loaded.enforce_discovered_capacity is False
-    assert loaded_key.enabled is True and loaded_key.labels == [] and loaded_key.expires_at is None
+    assert (loaded_key.enabled, loaded_key.labels, loaded_key.expires_at) == (True, [], None)
 
 
 async def test_nullable_json_is_sql_null(sessions: Sessions, graph: Graph) -> None:
@@ -338,7 +343,8 @@ async def test_updated_at_moves_on_update(sessions: Sessions, graph: Graph) -> N
         resource.updated_at = long_ago
     async with sessions() as session, session.begin():
         resource = await session.get(AIResource, graph.resource)
-        assert resource is not None and resource.updated_at == long_ago
+        assert resource is not None
+        assert resource.updated_at == long_ago
         resource.description = "changed"
     assert resource.updated_at > long_ago
 
@@ -347,7 +353,7 @@ async def test_naive_datetimes_are_refused(sessions: Sessions, graph: Graph) -> 
     async with sessions() as session:
         key = await session.get(ApiKey, graph.api_key)
         assert key is not None
-        key.expires_at = datetime(2030, 1, 1)  # noqa: DTZ001 - the point of the test
+        key.expires_at = datetime(2030, 1, 1)  # naive: the point of the test
         with pytest.raises(StatementError, match="naive datetime"):
             await session.commit()
 
@@ -356,7 +362,7 @@ def test_new_ids_are_uuid7_and_time_ordered() -> None:
     first = new_id()
     ids = [new_id() for _ in range(1000)]
     parsed = uuid.UUID(first)
-    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
     assert len(set(ids)) == 1000
     # Ids from later milliseconds sort after earlier ones.
     assert all(first[:13] <= later[:13] for later in ids)
@@ -368,7 +374,9 @@ async def test_relationships_load_explicitly_and_refuse_lazy_loads(
     async with sessions() as session:
         key = (
             await session.scalars(
-                select(ApiKey).where(ApiKey.id == graph.api_key).options(selectinload(ApiKey.resources))
+                select(ApiKey)
+                .where(ApiKey.id == graph.api_key)
+                .options(selectinload(ApiKey.resources))
             )
         ).one()
         assert [resource.name for resource in key.resources] == ["chat"]
@@ -391,7 +399,9 @@ DUPLICATES: dict[str, Duplicate] = {
         user_id=g.user, name="other", token_hash="a" * 64, token_prefix="x"
     ),
     "workspace name": lambda g: Workspace(name=AWKWARD_NAME),
-    "membership": lambda g: WorkspaceMember(workspace_id=g.workspace, user_id=g.user, role="member"),
+    "membership": lambda g: WorkspaceMember(
+        workspace_id=g.workspace, user_id=g.user, role="member"
+    ),
     "member role": lambda g: WorkspaceMember(
         workspace_id=g.workspace, user_id=g.spare_user, role="admin"
     ),
@@ -460,9 +470,11 @@ async def test_deleting_a_workspace_removes_its_tree_but_not_history(
 ) -> None:
     async with sessions() as session, session.begin():
         await session.execute(delete(Workspace).where(Workspace.id == graph.workspace))
-    for model in [Environment, WorkspaceMember, *ENVIRONMENT_CHILDREN]:
+    removed: list[type[Base]] = [Environment, WorkspaceMember, *ENVIRONMENT_CHILDREN]
+    for model in removed:
         assert await _count(sessions, model) == 0, model.__name__
-    for model in [RequestRecord, AuditEvent]:
+    kept: list[type[Base]] = [RequestRecord, AuditEvent]
+    for model in kept:
         assert await _count(sessions, model) == 1, model.__name__
     assert await _count(sessions, User) == 2
 

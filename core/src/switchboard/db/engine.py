@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 __all__ = [
+    "CONNECT_CHECK_TIMEOUT_S",
+    "PING_TIMEOUT_S",
     "SQLITE_BEGIN_OPTION",
     "DatabaseUnavailable",
     "connect_check",
@@ -39,6 +41,11 @@ __all__ = [
 SQLITE_BEGIN_OPTION: Final = "switchboard_sqlite_begin"
 """Execution option naming the ``BEGIN`` mode on SQLite (``"IMMEDIATE"`` takes the write lock
 at once; used by migrations so that concurrent upgrades queue instead of failing)."""
+
+PING_TIMEOUT_S: Final = 2.0
+"""How long :func:`ping` waits for ``SELECT 1``."""
+CONNECT_CHECK_TIMEOUT_S: Final = 15.0
+"""How long :func:`connect_check` waits at startup."""
 
 _SQLITE_BEGIN_MODES: Final = frozenset({"", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 _SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
@@ -125,24 +132,30 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def ping(engine: AsyncEngine, *, timeout: float = 2.0) -> None:
-    """Run ``SELECT 1``; raise :class:`DatabaseUnavailable` if that fails within ``timeout``
-    seconds. Used by ``/readyz``."""
+async def ping(engine: AsyncEngine) -> None:
+    """Run ``SELECT 1``; raise :class:`DatabaseUnavailable` unless it succeeds within
+    :data:`PING_TIMEOUT_S`. Used by ``/readyz``."""
+    await _probe(engine, PING_TIMEOUT_S)
+
+
+async def connect_check(engine: AsyncEngine) -> None:
+    """Check at startup that the database answers within :data:`CONNECT_CHECK_TIMEOUT_S`;
+    raise :class:`DatabaseUnavailable` with a one-line message otherwise."""
+    await _probe(engine, CONNECT_CHECK_TIMEOUT_S)
+
+
+async def _probe(engine: AsyncEngine, limit_s: float) -> None:
+    # A server that accepts TCP but never answers would otherwise hang the caller: the
+    # limit turns that into the same one-line DatabaseUnavailable as a refused connection.
     try:
-        async with asyncio.timeout(timeout), engine.connect() as connection:
+        async with asyncio.timeout(limit_s), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except TimeoutError:
         raise DatabaseUnavailable(
-            describe_url(engine.url), f"no answer within {timeout:g} s"
+            describe_url(engine.url), f"no answer within {limit_s:g} s"
         ) from None
     except (OSError, SQLAlchemyError) as exc:
         raise DatabaseUnavailable(describe_url(engine.url), _reason(exc, engine.url)) from None
-
-
-async def connect_check(engine: AsyncEngine, *, timeout: float = 15.0) -> None:
-    """Check at startup that the database answers; raise :class:`DatabaseUnavailable` with a
-    one-line message otherwise."""
-    await ping(engine, timeout=timeout)
 
 
 def _reason(exc: BaseException, url: URL) -> str:

@@ -86,8 +86,7 @@ class SchemaBehind(SchemaError):  # noqa: N818 - named after the condition, like
     def __init__(self, current: str | None, head: str) -> None:
         where = f"at {current}" if current else "empty"
         super().__init__(
-            f"database schema is {where}, this Switchboard needs {head}: "
-            "run `switchboard migrate`"
+            f"database schema is {where}, this Switchboard needs {head}: run `switchboard migrate`"
         )
         self.current = current
         self.head = head

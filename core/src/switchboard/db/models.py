@@ -493,7 +493,9 @@ class RequestRecord(Base):
     """
 
     __tablename__ = "request_records"
-    __table_args__ = (Index("ix_request_records_environment_id_created_at", "environment_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_request_records_environment_id_created_at", "environment_id", "created_at"),
+    )
 
     id: Mapped[str] = _id_column()
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -544,7 +546,9 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_workspace_id_occurred_at", "workspace_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_workspace_id_occurred_at", "workspace_id", "occurred_at"),
+    )
 
     id: Mapped[str] = _id_column()
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

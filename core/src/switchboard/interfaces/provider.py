@@ -37,6 +37,8 @@ from switchboard.dataplane.openai_types import (
 if TYPE_CHECKING:
     import aiohttp
 
+    from switchboard.plugins.selection import EnvironmentPlugins
+
 __all__ = ["ErrorClass", "NoSettings", "Provider", "ProviderCall", "ProviderError"]
 
 ErrorClass = Literal[
@@ -64,6 +66,8 @@ class ProviderCall(msgspec.Struct, kw_only=True):
     credentials: Any
     timeout: float = 600.0
     http: Any = None  # aiohttp.ClientSession, typed Any so the struct needs no aiohttp import
+    environment: EnvironmentPlugins | None = None
+    """The environment's plugin selection: ``environment.settings_for(name, Type)``."""
 
     @property
     def session(self) -> aiohttp.ClientSession:

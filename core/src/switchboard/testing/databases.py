@@ -93,7 +93,9 @@ async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """URL of a SQLite database file (not yet created) in the test's temporary folder."""
-    return URL.create("sqlite+aiosqlite", database=str(tmp_path / "switchboard.db")).render_as_string()
+    return URL.create(
+        "sqlite+aiosqlite", database=str(tmp_path / "switchboard.db")
+    ).render_as_string()
 
 
 @pytest.fixture(

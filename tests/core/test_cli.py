@@ -35,10 +35,16 @@ def env_for(data_dir: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-def switchboard(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def switchboard(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "switchboard", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -47,14 +53,19 @@ def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.P
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "switchboard", "serve", "--port", str(port), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"serve exited: {process.stderr.read() if process.stderr else ''}")
+                raise AssertionError(
+                    f"serve exited: {process.stderr.read() if process.stderr else ''}"
+                )
             try:
                 httpx.get(f"{url}/healthz", timeout=1)
                 break
@@ -81,7 +92,9 @@ def test_serve_migrates_the_embedded_database_and_answers(tmp_path: Path) -> Non
     assert (tmp_path / "data" / "switchboard.db").exists()
     stderr = process.stderr.read() if process.stderr else ""
     lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
-    assert all({"time", "level", "logger", "message", "request_id"} <= line.keys() for line in lines)
+    assert all(
+        {"time", "level", "logger", "message", "request_id"} <= line.keys() for line in lines
+    )
     messages = [line["message"] for line in lines]
     assert any("Uvicorn running on" in m for m in messages)
     assert "Application shutdown complete." in messages
@@ -133,7 +146,8 @@ def test_plugins_list_shows_builtins_and_where_they_are_on(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "switchboard.db") as db:
         now = "2026-01-01 00:00:00.000000"
         db.execute(
-            "INSERT INTO workspaces (id, name, description, created_at, updated_at) VALUES (?, ?, '', ?, ?)",
+            "INSERT INTO workspaces (id, name, description, created_at, updated_at)"
+            " VALUES (?, ?, '', ?, ?)",
             ("w1", "acme", now, now),
         )
         for env_id, name, plugins in [
@@ -141,7 +155,8 @@ def test_plugins_list_shows_builtins_and_where_they_are_on(tmp_path: Path) -> No
             ("e2", "quiet", json.dumps({"log-recorder": {"enabled": False}})),
         ]:
             db.execute(
-                "INSERT INTO environments (id, workspace_id, name, description, plugins, created_at, updated_at)"
+                "INSERT INTO environments"
+                " (id, workspace_id, name, description, plugins, created_at, updated_at)"
                 " VALUES (?, 'w1', ?, '', ?, ?, ?)",
                 (env_id, name, plugins, now, now),
             )

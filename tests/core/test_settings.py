@@ -16,7 +16,10 @@ def test_defaults_are_the_embedded_setup(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     settings = load_settings({})
     assert settings.is_embedded_database
-    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'switchboard.db'}"
+    assert (
+        settings.effective_database_url
+        == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'switchboard.db'}"
+    )
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
     assert settings.redis_url == ""
 
@@ -61,7 +64,9 @@ def test_every_setting_is_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `(SWITCHBOARD_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
     variables = {variable for variable, _, _ in describe_settings()}
     assert variables <= rows, f"missing from README: {sorted(variables - rows)}"
-    documented_settings = {r for r in rows if r.removeprefix("SWITCHBOARD_").lower() in Settings.__struct_fields__}
+    documented_settings = {
+        r for r in rows if r.removeprefix("SWITCHBOARD_").lower() in Settings.__struct_fields__
+    }
     assert documented_settings == variables
 
 

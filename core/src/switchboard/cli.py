@@ -21,8 +21,8 @@ from switchboard import __version__
 from switchboard.db.engine import DatabaseUnavailable, create_engine
 from switchboard.db.migrations import SchemaBehind, SchemaTooNew, prepare_database
 from switchboard.logs import configure_logging
-from switchboard.plugins.host import PluginHost, PluginLoadError
 from switchboard.plugin_report import PluginReport, plugin_report
+from switchboard.plugins.host import PluginHost, PluginLoadError
 from switchboard.settings import Settings, SettingsError, load_settings
 
 __all__ = ["cli", "main"]
@@ -104,7 +104,9 @@ def serve(
     # Workers are fresh processes that read SWITCHBOARD_* again: pass the flags that way.
     for field, value in overrides.items():
         if value is not None:
-            os.environ[f"SWITCHBOARD_{field.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+            os.environ[f"SWITCHBOARD_{field.upper()}"] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
     if strict and ctx.plugins.failures:
         failed = ctx.plugins.failures[0]
         fail(f"plugin {failed.name!r} failed to load: {failed.error}")
@@ -194,4 +196,3 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(exc))
     host.hooks.register_cli_commands(cli=cli)
     cli.main(args=args, prog_name="switchboard", obj=Context(settings, host))
-

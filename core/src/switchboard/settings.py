@@ -176,7 +176,9 @@ def describe_settings() -> list[tuple[str, str, str]]:
         description = ""
         ftype = field.type
         if isinstance(ftype, msgspec.inspect.Metadata):
-            description = ftype.extra_json_schema.get("description", "") if ftype.extra_json_schema else ""
+            description = (
+                ftype.extra_json_schema.get("description", "") if ftype.extra_json_schema else ""
+            )
         if field.name == "data_dir":
             default = "`./data`"
         elif field.default in (msgspec.NODEFAULT, ""):

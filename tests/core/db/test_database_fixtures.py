@@ -1,20 +1,14 @@
 """The database fixtures of switchboard.testing.databases, run inside a nested pytest.
 
-The nested sessions run in subprocesses: pytester's in-process mode unloads the modules the
-nested session imported, and re-importing asyncpg's extension modules afterwards crashes the
-outer session.
+The nested sessions run in subprocesses, and nothing here imports asyncpg: pytester unloads
+the modules imported during its test, and re-importing asyncpg's extension modules later
+crashes the process.
 """
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from switchboard.db.engine import create_engine
 from switchboard.testing.databases import (
     REQUIRE_SERVICES_ENV,
     TEST_POSTGRES_URL_ENV,
@@ -69,42 +63,54 @@ def test_unreachable_postgres_fails_when_services_are_required(
     result.stdout.fnmatch_lines([f"*127.0.0.1:1*{REQUIRE_SERVICES_ENV}=1*"])
 
 
-@pytest.mark.postgres
-def test_each_test_gets_its_own_database_dropped_afterwards(
-    nested: pytest.Pytester, postgres_server_url: str, tmp_path: Path
-) -> None:
-    # A sync test: the nested session runs its own event loops.
-    seen = tmp_path / "seen.txt"
-    nested.makepyfile(
-        f"""
-        from pathlib import Path
+NESTED_DATABASE_TESTS = """
+import asyncio
 
-        def test_database_url(database_url):
-            with Path({str(seen)!r}).open("a") as seen:
-                seen.write(database_url + "\\n")
-        """
-    )
-    result = nested.runpytest_subprocess("-v")
-    result.stdout.fnmatch_lines(
-        ["*test_database_url?sqlite? PASSED*", "*test_database_url?postgres? PASSED*"]
-    )
-    sqlite, postgres = seen.read_text().splitlines()
-    assert make_url(sqlite).get_backend_name() == "sqlite"
-    name = make_url(postgres).database
-    assert name is not None
-    assert name.startswith("sb_test_")
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-    assert asyncio.run(_databases_named(postgres_server_url, name)) == 0
+from switchboard.db.engine import create_engine
+
+SEEN = []
 
 
-async def _databases_named(server_url: str, name: str) -> int:
+def test_database_url(database_url):
+    SEEN.append(make_url(database_url))
+
+
+def test_postgres_database_was_dropped(postgres_server_url):
+    sqlite, postgres = SEEN
+    assert sqlite.get_backend_name() == "sqlite"
+    assert postgres.database.startswith("sb_test_")
+    assert asyncio.run(count_databases(postgres_server_url, postgres.database)) == 0
+
+
+async def count_databases(server_url, name):
     server = create_engine(server_url)
     try:
         async with server.connect() as connection:
             found = await connection.execute(
                 text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": name}
             )
-            count: int = found.scalar_one()
-            return count
+            return found.scalar_one()
     finally:
         await server.dispose()
+"""
+
+
+@pytest.mark.postgres
+def test_each_test_gets_its_own_database_dropped_afterwards(
+    nested: pytest.Pytester, postgres_server_url: str
+) -> None:
+    # The check runs in the nested session, after the fixture's teardown: anything this
+    # process imported now (asyncpg) would be unloaded again by pytester.
+    nested.makepyfile(NESTED_DATABASE_TESTS)
+    result = nested.runpytest_subprocess("-v")
+    result.stdout.fnmatch_lines(
+        [
+            "*test_database_url?sqlite? PASSED*",
+            "*test_database_url?postgres? PASSED*",
+            "*test_postgres_database_was_dropped PASSED*",
+        ]
+    )
+    result.assert_outcomes(passed=3)

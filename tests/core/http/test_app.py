@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 import pytest
-from typing import Any
-
 from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.types import ControllerRouterHandler

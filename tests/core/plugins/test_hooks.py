@@ -254,13 +254,15 @@ def test_switchboard_capacity_checks_are_concatenated(host: PluginHost) -> None:
         def switchboard_capacity_checks(
             self, call: ProviderCall, principal: Principal
         ) -> list[CapacityCheck]:
-            return [CapacityCheck(level="custom", key=f"user:{principal.id}", period="minute", requests=5)]
+            return [
+                CapacityCheck(
+                    level="custom", key=f"user:{principal.id}", period="minute", requests=5
+                )
+            ]
 
     class Nothing:
         @hookimpl
-        def switchboard_capacity_checks(
-            self, call: ProviderCall, principal: Principal
-        ) -> None:
+        def switchboard_capacity_checks(self, call: ProviderCall, principal: Principal) -> None:
             return None
 
     host.register(PerUser(), name="per-user")
@@ -339,7 +341,10 @@ def test_switchboard_redact_record_edits_the_record(host: PluginHost) -> None:
             record.payload = None
 
     record = RequestRecord(
-        request_id="r", created_at=datetime.now(UTC), path="/v1/chat/completions", status=200,
+        request_id="r",
+        created_at=datetime.now(UTC),
+        path="/v1/chat/completions",
+        status=200,
         payload={"messages": ["secret"]},
     )
     host.register(DropPayload(), name="drop")
@@ -363,8 +368,11 @@ async def test_switchboard_management_event_failures_are_only_logged(
             raise RuntimeError("webhook down")
 
     event = ManagementEvent(
-        occurred_at=datetime.now(UTC), actor_id="u", actor_name="admin",
-        action="workspace:create", resource="workspace:acme",
+        occurred_at=datetime.now(UTC),
+        actor_id="u",
+        actor_name="admin",
+        action="workspace:create",
+        resource="workspace:acme",
     )
     host.register(Sink(), name="sink")
     await host.hooks.management_event(event=event)

@@ -106,7 +106,7 @@ def test_invalid_plugins_are_refused_with_their_name() -> None:
         def switchboard_no_such_hook(self) -> None:
             pass
 
-    with pytest.raises(PluginLoadError, match="plugin 'unknown-hook'.*switchboard_no_such_hook"):
+    with pytest.raises(PluginLoadError, match=r"plugin 'unknown-hook'.*switchboard_no_such_hook"):
         host.register(UnknownHook(), name="unknown-hook")
     assert "unknown-hook" not in host.plugins
 

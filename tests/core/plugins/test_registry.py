@@ -29,8 +29,8 @@ from switchboard.plugins import (
     Registry,
     resolve_selection,
 )
-from switchboard.records import RequestRecord
 from switchboard.recording import dispatch_record
+from switchboard.records import RequestRecord
 from switchboard.settings import load_settings
 from tests.core.plugins.sample_plugins import EchoProvider, SettingsPlugin
 
@@ -183,7 +183,9 @@ async def test_register_authorizers(host: PluginHost, context: GatewayContext) -
     class NoDeletes(Authorizer):
         name = "sample"
 
-        async def authorize(self, principal: Principal, action: str, resource: str) -> Decision | None:
+        async def authorize(
+            self, principal: Principal, action: str, resource: str
+        ) -> Decision | None:
             if action.endswith(":delete"):
                 return Decision(effect="DENY", reason="no deletes")
             return None

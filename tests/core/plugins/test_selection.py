@@ -58,8 +58,18 @@ def test_the_selection_decides_which_hooks_run(host: PluginHost) -> None:
     ("raw", "plugin", "field", "problem"),
     [
         ({"nope": {}}, "nope", None, "unknown plugin"),
-        ({"sample": {"settings": {"maxItems": "many"}}}, "sample", "settings.maxItems", "Expected `int`"),
-        ({"sample": {"settings": {"colour": "red"}}}, "sample", "settings", "unknown field `colour`"),
+        (
+            {"sample": {"settings": {"maxItems": "many"}}},
+            "sample",
+            "settings.maxItems",
+            "Expected `int`",
+        ),
+        (
+            {"sample": {"settings": {"colour": "red"}}},
+            "sample",
+            "settings",
+            "unknown field `colour`",
+        ),
         ({"sample": {"enabled": "yes"}}, "sample", "enabled", "Expected `bool`"),
         ({"sample": {"switch": True}}, "sample", None, "unknown field `switch`"),
         ({"sample": []}, "sample", None, "Expected `object`"),

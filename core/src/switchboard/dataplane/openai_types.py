@@ -75,11 +75,11 @@ class ChatMessage(_Shape):
     """One message of a conversation."""
 
     role: Role
-    content: str | list[ContentPart] | None | UnsetType = UNSET
+    content: str | list[ContentPart] | UnsetType | None = UNSET
     name: str | UnsetType = UNSET
     tool_calls: list[ToolCall] | UnsetType = UNSET
     tool_call_id: str | UnsetType = UNSET
-    refusal: str | None | UnsetType = UNSET
+    refusal: str | UnsetType | None = UNSET
 
 
 class FunctionDefinition(_Shape):
@@ -88,7 +88,7 @@ class FunctionDefinition(_Shape):
     name: str
     description: str | UnsetType = UNSET
     parameters: dict[str, Any] | UnsetType = UNSET
-    strict: bool | None | UnsetType = UNSET
+    strict: bool | UnsetType | None = UNSET
 
 
 class Tool(_Shape):
@@ -110,26 +110,26 @@ class ChatCompletionRequest(_Shape):
     model: str
     messages: list[ChatMessage]
     stream: bool | UnsetType = UNSET
-    stream_options: StreamOptions | None | UnsetType = UNSET
+    stream_options: StreamOptions | UnsetType | None = UNSET
     tools: list[Tool] | UnsetType = UNSET
     tool_choice: str | dict[str, Any] | UnsetType = UNSET
     parallel_tool_calls: bool | UnsetType = UNSET
-    max_tokens: int | None | UnsetType = UNSET
-    max_completion_tokens: int | None | UnsetType = UNSET
-    temperature: float | None | UnsetType = UNSET
-    top_p: float | None | UnsetType = UNSET
-    n: int | None | UnsetType = UNSET
-    stop: str | list[str] | None | UnsetType = UNSET
-    seed: int | None | UnsetType = UNSET
-    presence_penalty: float | None | UnsetType = UNSET
-    frequency_penalty: float | None | UnsetType = UNSET
-    logit_bias: dict[str, int] | None | UnsetType = UNSET
-    logprobs: bool | None | UnsetType = UNSET
-    top_logprobs: int | None | UnsetType = UNSET
+    max_tokens: int | UnsetType | None = UNSET
+    max_completion_tokens: int | UnsetType | None = UNSET
+    temperature: float | UnsetType | None = UNSET
+    top_p: float | UnsetType | None = UNSET
+    n: int | UnsetType | None = UNSET
+    stop: str | list[str] | UnsetType | None = UNSET
+    seed: int | UnsetType | None = UNSET
+    presence_penalty: float | UnsetType | None = UNSET
+    frequency_penalty: float | UnsetType | None = UNSET
+    logit_bias: dict[str, int] | UnsetType | None = UNSET
+    logprobs: bool | UnsetType | None = UNSET
+    top_logprobs: int | UnsetType | None = UNSET
     response_format: dict[str, Any] | UnsetType = UNSET
-    reasoning_effort: str | None | UnsetType = UNSET
-    service_tier: str | None | UnsetType = UNSET
-    metadata: dict[str, str] | None | UnsetType = UNSET
+    reasoning_effort: str | UnsetType | None = UNSET
+    service_tier: str | UnsetType | None = UNSET
+    metadata: dict[str, str] | UnsetType | None = UNSET
     user: str | UnsetType = UNSET
 
     @property
@@ -170,16 +170,16 @@ class ChatCompletion(_Shape):
     object: Literal["chat.completion"] = "chat.completion"
     usage: Usage | UnsetType = UNSET
     system_fingerprint: str | UnsetType = UNSET
-    service_tier: str | None | UnsetType = UNSET
+    service_tier: str | UnsetType | None = UNSET
 
 
 class ChunkDelta(_Shape):
     """What one stream chunk adds to a choice."""
 
     role: Role | UnsetType = UNSET
-    content: str | None | UnsetType = UNSET
+    content: str | UnsetType | None = UNSET
     tool_calls: list[ToolCall] | UnsetType = UNSET
-    refusal: str | None | UnsetType = UNSET
+    refusal: str | UnsetType | None = UNSET
 
 
 class ChunkChoice(_Shape):
@@ -188,7 +188,7 @@ class ChunkChoice(_Shape):
     index: int
     delta: ChunkDelta
     finish_reason: FinishReason | None = None
-    logprobs: dict[str, Any] | None | UnsetType = UNSET
+    logprobs: dict[str, Any] | UnsetType | None = UNSET
 
 
 class ChatCompletionChunk(_Shape):
@@ -199,5 +199,5 @@ class ChatCompletionChunk(_Shape):
     model: str
     choices: list[ChunkChoice]
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    usage: Usage | None | UnsetType = UNSET
+    usage: Usage | UnsetType | None = UNSET
     system_fingerprint: str | UnsetType = UNSET

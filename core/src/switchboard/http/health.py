@@ -67,5 +67,6 @@ async def _check(probe: object, what: str) -> str:
     except Exception as exc:
         # The exception's class and first line say what is wrong without leaking a URL's
         # password (drivers do not echo passwords in their error text).
-        return f"{what} unreachable: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        return f"{what} unreachable: {type(exc).__name__}: {first_line}"
     return "ok"

@@ -78,9 +78,7 @@ class Hooks:
         if caller is None:
             caller = getattr(self._pm.hook, name)
             if self._excluded:
-                removed = [
-                    p for n in self._excluded if (p := self._pm.get_plugin(n)) is not None
-                ]
+                removed = [p for n in self._excluded if (p := self._pm.get_plugin(n)) is not None]
                 caller = self._pm.subset_hook_caller(name, remove_plugins=removed)
             self._callers[name] = caller
         return caller
@@ -113,7 +111,9 @@ class Hooks:
         for impl in reversed(self._caller(name).get_hookimpls()):
             if impl.plugin_name in self._excluded:
                 continue
-            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            result = cast(
+                "Iterable[Any] | None", impl.function(*[kwargs[arg] for arg in impl.argnames])
+            )
             for obj in result or ():
                 found.append(Registered((impl.plugin_name, obj)))
         return found
@@ -220,4 +220,3 @@ class Hooks:
     async def management_event(self, *, event: ManagementEvent) -> None:
         """Tell plugins about a committed control-plane change; failures are only logged."""
         await self._call_isolated("switchboard_management_event", event=event)
-

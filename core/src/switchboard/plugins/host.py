@@ -113,7 +113,9 @@ class PluginHost:
             except Exception as exc:
                 failure = FailedPlugin(name, _distribution(ep), f"{type(exc).__name__}: {exc}")
                 if strict:
-                    raise PluginLoadError(f"plugin {name!r} failed to load: {failure.error}") from exc
+                    raise PluginLoadError(
+                        f"plugin {name!r} failed to load: {failure.error}"
+                    ) from exc
                 log.warning("plugin %r failed to load and is left out: %s", name, failure.error)
                 self.failures.append(failure)
 
@@ -189,4 +191,3 @@ def _version(ep: EntryPoint) -> str | None:
 
 def _first_line(doc: str | None) -> str:
     return doc.strip().splitlines()[0] if doc and doc.strip() else ""
-

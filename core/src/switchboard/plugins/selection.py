@@ -101,10 +101,7 @@ def resolve_selection(host: PluginHost, raw: Mapping[str, Any] | None) -> Enviro
     settings: dict[str, msgspec.Struct] = {}
     for name, plugin in host.plugins.items():
         entry = entries.get(name)
-        if entry is None:
-            on = plugin.enabled_by_default
-        else:
-            on = entry.enabled
+        on = plugin.enabled_by_default if entry is None else entry.enabled
         if not on:
             continue
         enabled.add(name)
@@ -115,9 +112,7 @@ def resolve_selection(host: PluginHost, raw: Mapping[str, Any] | None) -> Enviro
     return EnvironmentPlugins(enabled=frozen, settings=settings, hooks=host.hooks_for(frozen))
 
 
-def _convert_settings(
-    plugin: str, settings_type: type[S], given: Mapping[str, Any]
-) -> S:
+def _convert_settings(plugin: str, settings_type: type[S], given: Mapping[str, Any]) -> S:
     try:
         return msgspec.convert(given, settings_type)
     except msgspec.ValidationError as exc:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from switchboard.context import GatewayContext
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import Recorder
-
 from switchboard_log_recorder.config import LogRecorderSettings
 from switchboard_log_recorder.recorder import LogRecorder
 

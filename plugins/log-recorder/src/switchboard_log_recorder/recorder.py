@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from switchboard.interfaces import Recorder
 from switchboard.records import RequestRecord
-
 from switchboard_log_recorder.config import LogRecorderSettings
 
 if TYPE_CHECKING:

@@ -100,6 +100,14 @@ def test_serve_migrates_the_embedded_database_and_answers(tmp_path: Path) -> Non
     assert "Application shutdown complete." in messages
 
 
+def test_serve_with_several_workers_warns_that_limits_are_per_worker(tmp_path: Path) -> None:
+    with serving("--workers", "2", env=env_for(tmp_path)) as (url, process):
+        ids = {httpx.get(f"{url}/readyz").headers["x-request-id"] for _ in range(20)}
+        assert len(ids) == 20
+    stderr = process.stderr.read() if process.stderr else ""
+    assert stderr.count("capacity limits and caches are kept per worker process") == 2
+
+
 def test_a_bad_setting_stops_startup_naming_the_variable(tmp_path: Path) -> None:
     result = switchboard("serve", env=env_for(tmp_path, SWITCHBOARD_WORKERS="lots"))
     assert result.returncode == 1

@@ -85,6 +85,14 @@ async def test_sqlite_engine_creates_the_folder_and_tunes_connections(tmp_path: 
         await engine.dispose()
 
 
+def test_sqlite_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(DatabaseUnavailable, match="cannot create the folder") as caught:
+        create_engine(f"sqlite:///{blocker}/switchboard.db")
+    assert str(blocker) in str(caught.value)
+
+
 async def test_in_memory_sqlite_keeps_one_database_across_connections() -> None:
     engine = create_engine("sqlite+aiosqlite://")
     try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import shutil
 from collections.abc import AsyncIterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,6 +160,34 @@ async def test_prepare_database_reports_an_unreachable_database() -> None:
     finally:
         await engine.dispose()
     assert "secretpw" not in str(caught.value)
+
+
+async def test_autogenerate_writes_a_revision_that_closes_the_gap(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = tmp_path / "alembic"
+    shutil.copytree(
+        migrations.SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.setattr(migrations, "SCRIPT_LOCATION", scripts)
+    engine = create_engine(sqlite_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("DROP TABLE sessions")
+        path = await migrations.autogenerate_revision(engine, "bring sessions back", "0002")
+        script = path.read_text()
+        assert path.parent == scripts / "versions"
+        assert "op.create_table('sessions'" in script
+        assert "sa.DateTime(timezone=True)" in script  # not the models' UTCDateTime
+        assert "switchboard.db.models" not in script
+        assert head_revision() == "0002"
+        assert await check_schema(engine) is SchemaStatus.BEHIND
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
 
 
 def test_offline_sql_for_postgresql() -> None:

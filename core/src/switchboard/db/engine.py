@@ -57,7 +57,7 @@ _DRIVERS: Final = {
 }
 
 
-class DatabaseUnavailable(Exception):  # noqa: N818 - the name reads as the condition it reports
+class DatabaseUnavailable(Exception):
     """The database cannot be reached. ``str()`` is one line naming where it was looked for,
     with the password masked; print it instead of a traceback."""
 
@@ -109,7 +109,8 @@ def create_engine(url: str | URL, *, pool_size: int = 10, max_overflow: int = 10
     """Create the async engine for ``url`` (see :func:`normalize_url` for accepted URLs).
 
     ``pool_size`` and ``max_overflow`` bound each process's PostgreSQL connections; SQLite
-    ignores them.
+    ignores them. Raises :class:`ValueError` for an unsupported URL and
+    :class:`DatabaseUnavailable` when the SQLite file's folder cannot be created.
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -177,7 +178,12 @@ def _reason(exc: BaseException, url: URL) -> str:
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     in_memory = url.database in (None, "", ":memory:")
     if not in_memory and url.database is not None and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = f"cannot create the folder {folder}: {exc.strerror or exc}"
+            raise DatabaseUnavailable(describe_url(url), reason) from None
     options: dict[str, Any] = {"connect_args": {"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000}}
     if in_memory:
         # Each connection to ":memory:" is a separate, empty database: share one.

@@ -68,7 +68,7 @@ class SchemaError(Exception):
     """The database schema does not match this Switchboard."""
 
 
-class SchemaTooNew(SchemaError):  # noqa: N818 - named after the condition, like the others
+class SchemaTooNew(SchemaError):
     """The database was migrated by a newer Switchboard; refusing to touch it."""
 
     def __init__(self, revision: str, head: str) -> None:
@@ -80,7 +80,7 @@ class SchemaTooNew(SchemaError):  # noqa: N818 - named after the condition, like
         self.head = head
 
 
-class SchemaBehind(SchemaError):  # noqa: N818 - named after the condition, like the others
+class SchemaBehind(SchemaError):
     """The database needs migrating and automatic migration is off."""
 
     def __init__(self, current: str | None, head: str) -> None:

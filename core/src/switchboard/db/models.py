@@ -48,6 +48,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "NAME_LENGTH",
     "NAMING_CONVENTION",
     "AIConnection",
     "AIResource",
@@ -163,9 +164,9 @@ def _updated_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-def _parent_column(table: str, *, index: bool = True) -> Mapped[str]:
+def _parent_column(table: str) -> Mapped[str]:
     return mapped_column(
-        String(_UUID_LENGTH), ForeignKey(f"{table}.id", ondelete="CASCADE"), index=index
+        String(_UUID_LENGTH), ForeignKey(f"{table}.id", ondelete="CASCADE"), index=True
     )
 
 

@@ -51,6 +51,12 @@ def test_values_are_converted_from_strings() -> None:
         ("SWITCHBOARD_WORKERS", "0", "SWITCHBOARD_WORKERS: Expected `int` >= 1"),
         ("SWITCHBOARD_LOG_FORMAT", "xml", "SWITCHBOARD_LOG_FORMAT: Invalid enum value 'xml'"),
         ("SWITCHBOARD_STRICT_PLUGINS", "maybe", "SWITCHBOARD_STRICT_PLUGINS: Expected `bool`"),
+        (
+            "SWITCHBOARD_DATABASE_URL",
+            "mysql://u@h/db",
+            "SWITCHBOARD_DATABASE_URL: unsupported database URL scheme 'mysql'",
+        ),
+        ("SWITCHBOARD_DATABASE_URL", "not a url", "SWITCHBOARD_DATABASE_URL: invalid database URL"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, expected: str) -> None:

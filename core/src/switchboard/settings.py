@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from switchboard.db.engine import default_database_url, normalize_url
+
 __all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
 
 ENV_PREFIX = "SWITCHBOARD_"
@@ -108,8 +110,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def effective_database_url(self) -> str:
         """The database URL to connect to: the configured one or the embedded SQLite file."""
         if self.database_url:
-            return self.database_url
-        return f"sqlite+aiosqlite:///{Path(self.data_dir) / 'switchboard.db'}"
+            return normalize_url(self.database_url).render_as_string(hide_password=False)
+        return default_database_url(self.data_dir)
 
     @property
     def is_embedded_database(self) -> bool:
@@ -152,9 +154,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             raw[field] = value
     raw.update(overrides)
     try:
-        return msgspec.convert(raw, Settings, strict=False)
+        settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(_name_variable(str(exc))) from None
+    if settings.database_url:
+        try:
+            normalize_url(settings.database_url)
+        except ValueError as exc:
+            raise SettingsError(f"{env_var_name('database_url')}: {exc}") from None
+    return settings
 
 
 def _name_variable(message: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,50 +23,29 @@ from sqlalchemy.pool import NullPool
 
 from switchboard.db.engine import create_engine, normalize_url
 from switchboard.db.migrations import upgrade
+from switchboard.testing.services import require_reachable
 
 __all__ = [
     "DEFAULT_TEST_POSTGRES_URL",
-    "REQUIRE_SERVICES_ENV",
     "TEST_POSTGRES_URL_ENV",
     "database_url",
     "migrated_engine",
     "postgres_server_url",
-    "postgres_unreachable_reason",
     "postgres_url",
     "sqlite_url",
 ]
 
 TEST_POSTGRES_URL_ENV = "SWITCHBOARD_TEST_POSTGRES_URL"
-REQUIRE_SERVICES_ENV = "SWITCHBOARD_REQUIRE_SERVICES"
 DEFAULT_TEST_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-_REACHABILITY_TIMEOUT_S = 2.0
-
-
-def postgres_unreachable_reason(url: str | URL) -> str | None:
-    """Return why the PostgreSQL server of ``url`` cannot be reached, or ``None`` if it
-    accepts TCP connections. A plain socket: no event loop needed at session scope."""
-    parsed = normalize_url(url)
-    host = parsed.host or "127.0.0.1"
-    port = parsed.port or 5432
-    try:
-        with socket.create_connection((host, port), timeout=_REACHABILITY_TIMEOUT_S):
-            return None
-    except OSError as exc:
-        return (
-            f"PostgreSQL is not reachable at {host}:{port} ({exc}); "
-            f"set {TEST_POSTGRES_URL_ENV} to a server's URL"
-        )
 
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
     """URL of a PostgreSQL server whose user may create databases (checked once)."""
     url = normalize_url(os.environ.get(TEST_POSTGRES_URL_ENV) or DEFAULT_TEST_POSTGRES_URL)
-    reason = postgres_unreachable_reason(url)
-    if reason is not None:
-        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
-            pytest.fail(f"{reason} ({REQUIRE_SERVICES_ENV}=1)", pytrace=False)
-        pytest.skip(reason)
+    require_reachable(
+        "PostgreSQL", url.host or "127.0.0.1", url.port or 5432, TEST_POSTGRES_URL_ENV
+    )
     return url.render_as_string(hide_password=False)
 
 

@@ -22,15 +22,23 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+try:
+    import pytest_asyncio  # noqa: F401 - the database fixtures are async
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "switchboard's pytest plugin needs pytest-asyncio: install 'switchboard-core[testing]'"
+    ) from exc
 
 from switchboard.plugins.host import LoadedPlugin, PluginHost
 from switchboard.settings import Settings, load_settings
 from switchboard.testing.databases import *  # noqa: F403 - re-exported fixtures
 from switchboard.testing.databases import __all__ as _database_fixtures
 from switchboard.testing.server import RunningGateway, serve_in_thread
-from switchboard.testing.services import require_service
+from switchboard.testing.services import require_reachable
 
 __all__ = [
     "gateway",
@@ -87,5 +95,14 @@ def gateway(
 def redis_url() -> str:
     """The URL of the test Redis; skips (or fails in CI) when it does not answer."""
     url = os.environ.get("SWITCHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    require_service("Redis", url, 6379, "SWITCHBOARD_TEST_REDIS_URL")
+    parts = urlsplit(url)
+    require_reachable(
+        "Redis", parts.hostname or "127.0.0.1", parts.port or 6379, "SWITCHBOARD_TEST_REDIS_URL"
+    )
     return url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the markers the fixtures use, so ``--strict-markers`` suites accept them."""
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (SWITCHBOARD_TEST_POSTGRES_URL)")
+    config.addinivalue_line("markers", "redis: needs Redis (SWITCHBOARD_TEST_REDIS_URL)")

@@ -1,37 +1,41 @@
-"""Reaching the real Redis the tests use (PostgreSQL lives in ``databases``).
+"""Whether the real services the tests use (PostgreSQL, Redis) answer, and what to do if not.
 
 A service that does not answer makes its tests skip with the reason, unless
 ``SWITCHBOARD_REQUIRE_SERVICES=1`` (set by ``.ci/run``), which makes them fail instead:
-CI must never pass by skipping.
+CI must never pass by skipping. A plain socket probe, so session-scoped fixtures need no
+event loop.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from urllib.parse import urlsplit
 
 import pytest
 
-__all__ = ["require_service", "service_reachable"]
+__all__ = ["REQUIRE_SERVICES_ENV", "require_reachable", "unreachable_reason"]
+
+REQUIRE_SERVICES_ENV = "SWITCHBOARD_REQUIRE_SERVICES"
+_PROBE_TIMEOUT_SECONDS = 2.0
 
 
-def service_reachable(url: str, default_port: int, timeout: float = 1.0) -> bool:
-    """Whether something accepts TCP connections at ``url``'s host and port."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
+def unreachable_reason(name: str, host: str, port: int, variable: str) -> str | None:
+    """Why ``name`` at ``host:port`` cannot be reached, or ``None`` when it accepts TCP."""
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+        with socket.create_connection((host, port), timeout=_PROBE_TIMEOUT_SECONDS):
+            return None
+    except OSError as exc:
+        return f"{name} is not reachable at {host}:{port} ({exc}); set {variable} to its URL"
 
 
-def require_service(name: str, url: str, default_port: int, variable: str) -> None:
-    """Skip (or, when services are required, fail) unless ``url`` answers."""
-    if service_reachable(url, default_port):
+def require_reachable(name: str, host: str, port: int, variable: str) -> None:
+    """Skip the test (or fail it, when services are required) unless the service answers.
+
+    Only host and port appear in the message, never a URL's credentials.
+    """
+    reason = unreachable_reason(name, host, port, variable)
+    if reason is None:
         return
-    reason = f"{name} not reachable at {urlsplit(url).netloc or url} (set {variable})"
-    if os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason}; SWITCHBOARD_REQUIRE_SERVICES=1 requires it")
+    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_SERVICES_ENV}=1)", pytrace=False)
     pytest.skip(reason)

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.testing.databases import (
-    REQUIRE_SERVICES_ENV,
-    TEST_POSTGRES_URL_ENV,
-    postgres_unreachable_reason,
-)
+from switchboard.testing.databases import TEST_POSTGRES_URL_ENV
+from switchboard.testing.services import REQUIRE_SERVICES_ENV, unreachable_reason
 
 pytest_plugins = ["pytester"]
 
@@ -34,11 +31,22 @@ def nested(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_unreachable_reason_names_the_server() -> None:
-    reason = postgres_unreachable_reason(NOWHERE)
+    reason = unreachable_reason("PostgreSQL", "127.0.0.1", 1, TEST_POSTGRES_URL_ENV)
     assert reason is not None
     assert "127.0.0.1:1" in reason
     assert TEST_POSTGRES_URL_ENV in reason
-    assert "secretpw" not in reason
+
+
+def test_unreachable_redis_skips_without_leaking_its_password(
+    nested: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWITCHBOARD_TEST_REDIS_URL", "redis://:secretpw@127.0.0.1:1/0")
+    monkeypatch.delenv(REQUIRE_SERVICES_ENV, raising=False)
+    nested.makepyfile("def test_needs_redis(redis_url):\n    raise AssertionError\n")
+    result = nested.runpytest_subprocess("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*Redis is not reachable at 127.0.0.1:1*"])
+    assert "secretpw" not in result.stdout.str()
 
 
 def test_unreachable_postgres_skips_with_the_reason(
@@ -50,6 +58,7 @@ def test_unreachable_postgres_skips_with_the_reason(
     result = nested.runpytest_subprocess("-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*PostgreSQL is not reachable at 127.0.0.1:1*"])
+    assert "secretpw" not in result.stdout.str()
 
 
 def test_unreachable_postgres_fails_when_services_are_required(

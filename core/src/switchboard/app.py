@@ -19,6 +19,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from switchboard import __version__
+from switchboard.accounts.bootstrap import announce_generated_password, ensure_admin
+from switchboard.accounts.throttle import RedisLoginThrottle
+from switchboard.api import api_router
 from switchboard.context import GatewayContext
 from switchboard.db.engine import create_engine, session_factory
 from switchboard.db.migrations import prepare_database
@@ -61,7 +64,7 @@ def create_app(
     migrate = settings.is_embedded_database if auto_migrate is None else auto_migrate
     gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
 
-    route_handlers: list[ControllerRouterHandler] = [healthz, readyz]
+    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router]
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
     app = Litestar(
@@ -103,10 +106,17 @@ async def _start(gateway: Gateway, *, auto_migrate: bool) -> None:
     gateway.engine = create_engine(settings.effective_database_url)
     await prepare_database(gateway.engine, auto_migrate=auto_migrate)
     gateway.sessions = session_factory(gateway.engine)
+    gateway.context.database = gateway.sessions
+    generated = await ensure_admin(gateway.sessions, password=settings.admin_password)
+    if generated is not None:
+        announce_generated_password(
+            generated, data_dir=settings.data_dir, log_format=settings.log_format
+        )
     if settings.redis_url:
         from redis.asyncio import Redis
 
         gateway.redis = Redis.from_url(settings.redis_url)
+        gateway.login_throttle = RedisLoginThrottle(gateway.redis)
     elif settings.workers > 1:
         log.warning(
             "SWITCHBOARD_WORKERS=%d without SWITCHBOARD_REDIS_URL: capacity limits and caches "

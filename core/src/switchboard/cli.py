@@ -18,7 +18,8 @@ import click
 import msgspec
 
 from switchboard import __version__
-from switchboard.db.engine import DatabaseUnavailable, create_engine
+from switchboard.accounts.bootstrap import announce_generated_password, ensure_admin
+from switchboard.db.engine import DatabaseUnavailable, create_engine, session_factory
 from switchboard.db.migrations import SchemaBehind, SchemaTooNew, prepare_database
 from switchboard.logs import configure_logging
 from switchboard.plugin_report import PluginReport, plugin_report
@@ -130,9 +131,15 @@ def serve(
 
 
 async def _prepare(settings: Settings, *, auto_migrate: bool) -> None:
+    """Migrate (when asked) and create the first admin, once, before workers start."""
     engine = create_engine(settings.effective_database_url)
     try:
         await prepare_database(engine, auto_migrate=auto_migrate)
+        generated = await ensure_admin(session_factory(engine), password=settings.admin_password)
+        if generated is not None:
+            announce_generated_password(
+                generated, data_dir=settings.data_dir, log_format=settings.log_format
+            )
     finally:
         await engine.dispose()
 

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from switchboard.policy import RoleGrant
 from switchboard.settings import Settings
 
 if TYPE_CHECKING:
     import aiohttp
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 __all__ = ["GatewayContext", "Principal", "RequestInfo"]
 
@@ -42,14 +44,26 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     ``kind`` says what authenticated it: a user's session or personal token, or an API key.
     ``name`` is what policies and audit show (a username, or an API key's name). An API key's
     principal carries its ``environment_id``; a user's does not.
+
+    A user's principal also carries what authorizers need, loaded once per request by the
+    authenticator so that authorization never waits on I/O: ``grants`` (the roles held, with
+    their statements) and ``memberships`` (workspace name to ``owner`` or ``member``).
     """
 
     kind: Literal["user", "api-key"]
     id: str
     name: str
     authenticator: str
+    email: str | None = None
     environment_id: str | None = None
     labels: dict[str, str] = msgspec.field(default_factory=dict)
+    grants: tuple[RoleGrant, ...] = ()
+    memberships: dict[str, Literal["owner", "member"]] = msgspec.field(default_factory=dict)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        """Names of the roles the principal holds."""
+        return tuple(grant.role for grant in self.grants)
 
 
 @dataclass
@@ -61,7 +75,15 @@ class GatewayContext:
     """
 
     settings: Settings
+    database: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+    """Sessions on the gateway's database; set at startup, before registration hooks run."""
     _http: aiohttp.ClientSession | None = field(default=None, repr=False)
+
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The database session factory (raises before startup has opened the database)."""
+        if self.database is None:
+            raise RuntimeError("the database is not open yet (called before startup?)")
+        return self.database
 
     @property
     def data_dir(self) -> Path:

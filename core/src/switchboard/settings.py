@@ -37,7 +37,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """The gateway's process-wide configuration.
 
     Field docs become the README's configuration table (see ``describe_settings``).
+    ``admin_password`` is a secret: ``repr`` masks it, so a settings object printed in a
+    log or a test failure does not show it.
     """
+
+    def __repr__(self) -> str:
+        shown = {
+            f: ("***" if f == "admin_password" and getattr(self, f) else getattr(self, f))
+            for f in self.__struct_fields__
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     database_url: Annotated[
         str,
@@ -100,6 +109,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         int,
         msgspec.Meta(ge=1024, description="Largest request body accepted, in bytes (else 413)."),
     ] = 10 * 1024 * 1024
+    admin_password: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "Password of the `admin` account created on first start. Empty: one is "
+                "generated and printed once to stderr."
+            )
+        ),
+    ] = ""
+    session_hours: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=24 * 30, description="Lifetime of a UI login session, in hours."),
+    ] = 12
     debug: Annotated[
         bool, msgspec.Meta(description="Litestar debug mode; never on in production.")
     ] = False

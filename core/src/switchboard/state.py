@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from switchboard.accounts.throttle import LoginThrottle, MemoryLoginThrottle
 from switchboard.context import GatewayContext
 from switchboard.plugins.host import PluginHost
 from switchboard.plugins.registry import Registry
@@ -32,3 +33,4 @@ class Gateway:
     sessions: async_sessionmaker[AsyncSession] | None = None
     redis: Redis | None = None
     registry: Registry | None = field(default=None)
+    login_throttle: LoginThrottle = field(default_factory=MemoryLoginThrottle)

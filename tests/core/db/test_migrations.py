@@ -15,11 +15,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.db import migrations
-from switchboard.db.engine import DatabaseUnavailable, create_engine
+from switchboard.db.engine import DatabaseUnavailable, create_engine, session_factory
 from switchboard.db.migrations import (
     SchemaBehind,
     SchemaStatus,
@@ -33,7 +33,9 @@ from switchboard.db.migrations import (
     prepare_database,
     upgrade,
 )
-from switchboard.db.models import Base
+from switchboard.db.models import Base, Role
+from switchboard.policy import parse_statements
+from switchboard.roles_default import DEFAULT_ROLES
 
 FUTURE_REVISION = "9999_from_the_future"
 
@@ -62,7 +64,8 @@ def test_scripts_ship_inside_the_package() -> None:
     assert (package / "env.py").is_file()
     assert (package / "script.py.mako").is_file()
     assert (package / "versions" / "0001_initial.py").is_file()
-    assert head_revision() == "0001"
+    assert (package / "versions" / "0002_default_roles.py").is_file()
+    assert head_revision() == "0002"
 
 
 async def test_upgrade_from_empty_matches_the_models_exactly(engine: AsyncEngine) -> None:
@@ -132,12 +135,8 @@ async def test_an_empty_database_needs_migrate_unless_auto_migrating(
     assert await prepare_database(engine, auto_migrate=False) is SchemaStatus.UP_TO_DATE
 
 
-async def test_an_older_revision_is_behind(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Only one revision exists so far: pretend the code is one revision newer.
-    await upgrade(engine)
-    monkeypatch.setattr(migrations, "head_revision", lambda: "0002")
+async def test_an_older_revision_is_behind(engine: AsyncEngine) -> None:
+    await upgrade(engine, "0001")
     assert classify_revision("0001") is SchemaStatus.BEHIND
     with pytest.raises(SchemaBehind) as caught:
         await prepare_database(engine, auto_migrate=False)
@@ -175,13 +174,13 @@ async def test_autogenerate_writes_a_revision_that_closes_the_gap(
         await upgrade(engine)
         async with engine.begin() as connection:
             await connection.exec_driver_sql("DROP TABLE sessions")
-        path = await migrations.autogenerate_revision(engine, "bring sessions back", "0002")
+        path = await migrations.autogenerate_revision(engine, "bring sessions back", "9999")
         script = path.read_text()
         assert path.parent == scripts / "versions"
         assert "op.create_table('sessions'" in script
         assert "sa.DateTime(timezone=True)" in script  # not the models' UTCDateTime
         assert "switchboard.db.models" not in script
-        assert head_revision() == "0002"
+        assert head_revision() == "9999"
         assert await check_schema(engine) is SchemaStatus.BEHIND
         await upgrade(engine)
         async with engine.connect() as connection:
@@ -205,3 +204,16 @@ def test_offline_sql_for_postgresql() -> None:
 def test_env_refuses_to_run_online_without_a_connection() -> None:
     with pytest.raises(RuntimeError, match="switchboard migrate"):
         command.upgrade(alembic_config(), "head")
+
+
+async def test_default_roles_are_created_as_the_seed_describes(
+    migrated_engine: AsyncEngine,
+) -> None:
+    async with session_factory(migrated_engine)() as session:
+        rows = (await session.execute(select(Role).order_by(Role.name))).scalars().all()
+    assert {r.name: (r.description, r.statements) for r in rows} == {
+        name: (role["description"], role["statements"]) for name, role in DEFAULT_ROLES.items()
+    }
+    assert all(r.builtin for r in rows)
+    for role in rows:
+        parse_statements(role.statements)  # every default role is a valid policy

@@ -500,8 +500,10 @@ async def test_deleting_a_user_removes_what_belongs_to_them(
         await session.delete(user)
     for model in [RoleAssignment, PersonalAccessToken, UserSession, WorkspaceMember]:
         assert await _count(sessions, model) == 0, model.__name__
-    for model in [Role, Workspace, AuditEvent]:
+    for model in [Workspace, AuditEvent]:
         assert await _count(sessions, model) == 1, model.__name__
+    async with sessions() as session:
+        assert await session.get(Role, graph.role) is not None
 
 
 async def test_deleting_a_role_removes_its_assignments(sessions: Sessions, graph: Graph) -> None:

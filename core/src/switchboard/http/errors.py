@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from switchboard.errors import ErrorBody, ErrorEnvelope, GatewayError
 from switchboard.logs import current_request_id
+from switchboard.naming import PATTERN_MEANINGS
 
 __all__ = ["EXCEPTION_HANDLERS", "error_response"]
 
@@ -68,10 +69,20 @@ def _validation_error(
     problems = exc.extra if isinstance(exc.extra, list) else []
     first = problems[0] if problems and isinstance(problems[0], dict) else {}
     param = first.get("key") or None
-    message = str(first.get("message") or exc.detail)
+    message = _explain_pattern(str(first.get("message") or exc.detail))
     if param and param not in message:
         message = f"{param}: {message}"
     return error_response(400, message, param=param)
+
+
+def _explain_pattern(message: str) -> str:
+    """Replace msgspec's quoted regex with what the pattern means."""
+    if "matching regex" not in message:
+        return message
+    for pattern, meaning in PATTERN_MEANINGS.items():
+        if repr(pattern) in message:
+            return message.split("Expected", 1)[0] + meaning
+    return message
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorEnvelope]:

@@ -30,6 +30,7 @@ from typing import ClassVar, Literal
 import msgspec
 
 from switchboard.context import Principal, RequestInfo
+from switchboard.policy import StatementRef
 
 __all__ = ["ActionSpec", "Authenticator", "Authorizer", "Decision"]
 
@@ -42,11 +43,12 @@ class ActionSpec(msgspec.Struct, frozen=True):
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
-    """An authorizer's verdict. ``source`` names what decided (a role and statement index)."""
+    """An authorizer's verdict and why; ``statement`` names the role statement that decided,
+    when one did (``None`` for rules that are not statements, such as membership)."""
 
     effect: Literal["ALLOW", "DENY"]
     reason: str
-    source: str | None = None
+    statement: StatementRef | None = None
 
 
 class Authenticator(abc.ABC):

@@ -1,0 +1,268 @@
+"""``/api/v1/workspaces/{ws}/environments``: isolation layers inside a workspace.
+
+An environment is the policy resource ``workspace:<ws>:environment:<env>``. Its ``plugins``
+switch plugins on or off there and carry their settings, validated by each plugin.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from switchboard.api.audit_log import commit_change
+from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
+from switchboard.api.lookup import environment_resource, find_environment, find_workspace
+from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
+from switchboard.api.workspaces import Force
+from switchboard.db.models import AIConnection, AIResource, ApiKey, Environment, Workspace
+from switchboard.errors import BadRequest, Conflict
+from switchboard.plugins.selection import PluginSettingsError, parse_selection
+from switchboard.state import Gateway
+
+__all__ = ["EnvironmentsController"]
+
+
+class EnvironmentOut(ApiShape):
+    """An environment and its plugin selection."""
+
+    id: str
+    workspace_id: str
+    workspace: str
+    name: str
+    description: str
+    plugins: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class EnvironmentCreate(ApiShape):
+    """A new environment; ``plugins`` maps plugin names to ``{enabled, settings}``."""
+
+    name: Name
+    description: Description = ""
+    plugins: dict[str, Any] = {}
+
+
+class EnvironmentUpdate(ApiShape):
+    """Fields to change; absent fields stay as they are. ``plugins`` replaces the whole map."""
+
+    name: Name | None = None
+    description: Description | None = None
+    plugins: dict[str, Any] | None = None
+
+
+def _out(workspace: Workspace, environment: Environment) -> EnvironmentOut:
+    return EnvironmentOut(
+        id=environment.id,
+        workspace_id=workspace.id,
+        workspace=workspace.name,
+        name=environment.name,
+        description=environment.description,
+        plugins=environment.plugins,
+        created_at=environment.created_at,
+        updated_at=environment.updated_at,
+    )
+
+
+def _plugins(gateway: Gateway, raw: dict[str, Any]) -> dict[str, Any]:
+    """The selection as stored, after every plugin validated its settings (400 otherwise)."""
+    try:
+        entries = parse_selection(gateway.plugins, raw)
+    except PluginSettingsError as exc:
+        raise BadRequest(str(exc), param=str(exc).split(":", 1)[0]) from None
+    return {name: raw[name] for name in entries}
+
+
+async def _refuse_taken(db: Db, workspace: Workspace, name: str) -> None:
+    if await db.scalar(
+        select(Environment.id).where(
+            Environment.workspace_id == workspace.id, Environment.name == name
+        )
+    ):
+        raise Conflict(
+            f"workspace {workspace.name!r} already has an environment named {name!r}",
+            param="name",
+        )
+
+
+async def _contents(db: Db, environment: Environment) -> dict[str, int]:
+    counts = {}
+    for label, model in (
+        ("connections", AIConnection),
+        ("resources", AIResource),
+        ("API keys", ApiKey),
+    ):
+        counts[label] = (
+            await db.scalar(
+                select(func.count())
+                .select_from(model)
+                .where(model.environment_id == environment.id)
+            )
+            or 0
+        )
+    return {label: n for label, n in counts.items() if n}
+
+
+class EnvironmentsController(Controller):
+    """Environments of one workspace."""
+
+    path = "/workspaces/{workspace_key:str}/environments"
+    tags = ["environments"]
+
+    @get()
+    async def list_environments(
+        self,
+        workspace_key: FromPath[str],
+        caller: CallerDep,
+        db: Db,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[EnvironmentOut]:
+        """The environments the caller may list (``environment:list``), by name."""
+        workspace = await find_workspace(db, workspace_key)
+        rows = await db.execute(
+            select(Environment)
+            .where(Environment.workspace_id == workspace.id)
+            .order_by(Environment.name)
+        )
+        visible = [
+            _out(workspace, e)
+            for e in rows.scalars()
+            if await caller.may("environment:list", environment_resource(workspace, e))
+        ]
+        return paginate(visible, limit, offset)
+
+    @post()
+    async def create_environment(
+        self,
+        workspace_key: FromPath[str],
+        data: JSONBody[EnvironmentCreate],
+        state: State,
+        caller: CallerDep,
+        db: Db,
+    ) -> EnvironmentOut:
+        """Create an environment (``environment:create``); names are unique per workspace."""
+        workspace = await find_workspace(db, workspace_key)
+        await caller.require("environment:create", environment_resource(workspace, data.name))
+        plugins = _plugins(gateway_of(state), data.plugins)
+        await _refuse_taken(db, workspace, data.name)
+        environment = Environment(
+            workspace_id=workspace.id,
+            name=data.name,
+            description=data.description,
+            plugins=plugins,
+        )
+        db.add(environment)
+        try:
+            await db.flush()
+        except IntegrityError:
+            raise Conflict(f"environment {data.name!r} already exists", param="name") from None
+        created = _out(workspace, environment)
+        await commit_change(
+            db,
+            gateway_of(state),
+            caller,
+            action="environment:create",
+            resource=environment_resource(workspace, environment),
+            after=created,
+            workspace_id=workspace.id,
+            environment_id=environment.id,
+        )
+        return created
+
+    @get("/{environment_key:str}")
+    async def get_environment(
+        self,
+        workspace_key: FromPath[str],
+        environment_key: FromPath[str],
+        caller: CallerDep,
+        db: Db,
+    ) -> EnvironmentOut:
+        """One environment by id or name (``environment:get``)."""
+        workspace = await find_workspace(db, workspace_key)
+        environment = await find_environment(db, workspace, environment_key)
+        await caller.require("environment:get", environment_resource(workspace, environment))
+        return _out(workspace, environment)
+
+    @patch("/{environment_key:str}")
+    async def update_environment(
+        self,
+        workspace_key: FromPath[str],
+        environment_key: FromPath[str],
+        data: JSONBody[EnvironmentUpdate],
+        state: State,
+        caller: CallerDep,
+        db: Db,
+    ) -> EnvironmentOut:
+        """Rename, describe or change the plugin selection (``environment:update``)."""
+        workspace = await find_workspace(db, workspace_key)
+        environment = await find_environment(db, workspace, environment_key)
+        resource = environment_resource(workspace, environment)
+        await caller.require("environment:update", resource)
+        before = _out(workspace, environment)
+        if data.plugins is not None:
+            environment.plugins = _plugins(gateway_of(state), data.plugins)
+        if data.name is not None and data.name != environment.name:
+            await _refuse_taken(db, workspace, data.name)
+            environment.name = data.name
+        if data.description is not None:
+            environment.description = data.description
+        await db.flush()
+        after = _out(workspace, environment)
+        await commit_change(
+            db,
+            gateway_of(state),
+            caller,
+            action="environment:update",
+            resource=resource,
+            before=before,
+            after=after,
+            workspace_id=workspace.id,
+            environment_id=environment.id,
+        )
+        return after
+
+    @delete("/{environment_key:str}", status_code=HTTP_204_NO_CONTENT)
+    async def delete_environment(
+        self,
+        workspace_key: FromPath[str],
+        environment_key: FromPath[str],
+        state: State,
+        caller: CallerDep,
+        db: Db,
+        force: Force = False,
+    ) -> None:
+        """Delete an environment (``environment:delete``).
+
+        One that still holds connections, resources or API keys needs ``?force=true``.
+        """
+        workspace = await find_workspace(db, workspace_key)
+        environment = await find_environment(db, workspace, environment_key)
+        resource = environment_resource(workspace, environment)
+        await caller.require("environment:delete", resource)
+        contents = await _contents(db, environment)
+        if contents and not force:
+            held = ", ".join(f"{n} {label}" for label, n in contents.items())
+            raise Conflict(
+                f"environment {environment.name!r} still holds {held}; pass ?force=true",
+                param="force",
+            )
+        before = _out(workspace, environment)
+        await db.delete(environment)
+        await commit_change(
+            db,
+            gateway_of(state),
+            caller,
+            action="environment:delete",
+            resource=resource,
+            before=before,
+            workspace_id=workspace.id,
+            environment_id=before.id,
+        )

@@ -1,0 +1,31 @@
+"""The ``/api/v1`` router: every control-plane controller with its dependencies."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from switchboard.api.audit import AuditController
+from switchboard.api.auth import AuthController
+from switchboard.api.deps import provide_caller, provide_db
+from switchboard.api.environments import EnvironmentsController
+from switchboard.api.roles import PoliciesController, RolesController
+from switchboard.api.users import UsersController
+from switchboard.api.workspaces import MembersController, WorkspacesController
+
+__all__ = ["api_router"]
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[
+        AuthController,
+        UsersController,
+        RolesController,
+        PoliciesController,
+        WorkspacesController,
+        MembersController,
+        EnvironmentsController,
+        AuditController,
+    ],
+    dependencies={"db": Provide(provide_db), "caller": Provide(provide_caller)},
+)

@@ -1,0 +1,43 @@
+"""The default roles of the seed, as migration 0002 creates them.
+
+Kept as data here for tests and docs; the migration holds its own frozen copy, because a
+migration must keep meaning what it meant when it shipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DEFAULT_ROLES"]
+
+_USER_AND_ROLE_MANAGEMENT = [
+    "user:create",
+    "user:update",
+    "user:delete",
+    "role:create",
+    "role:update",
+    "role:delete",
+    "role:assign",
+    "role:unassign",
+]
+
+DEFAULT_ROLES: dict[str, dict[str, Any]] = {
+    "admin": {
+        "description": "Full access to everything.",
+        "statements": [{"effect": "ALLOW", "actions": ["*:*"], "resources": ["*"]}],
+    },
+    "power-user": {
+        "description": (
+            "Creates workspaces, environments, connections, resources and keys; "
+            "cannot manage users or roles."
+        ),
+        "statements": [
+            {"effect": "DENY", "actions": _USER_AND_ROLE_MANAGEMENT, "resources": ["*"]},
+            {"effect": "ALLOW", "actions": ["*:*"], "resources": ["*"]},
+        ],
+    },
+    "read-only": {
+        "description": "Reads and lists everything; changes nothing.",
+        "statements": [{"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]}],
+    },
+}

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
@@ -77,6 +78,23 @@ def create_app(
             description="Self-hosted AI gateway: data plane (/v1) and control plane (/api/v1).",
             path=OPENAPI_PATH,
             render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A personal access token (sbp_...) from /api/v1/auth/tokens.",
+                    ),
+                    "session": SecurityScheme(
+                        type="apiKey",
+                        name="sb_session",
+                        security_scheme_in="cookie",
+                        description="The UI session from /api/v1/auth/login; writes also "
+                        "need the x-csrf-token header.",
+                    ),
+                }
+            ),
+            security=[{"bearer": []}, {"session": []}],
         ),
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,

@@ -38,6 +38,16 @@ def test_default_roles_are_valid_policies_with_descriptions() -> None:
         )
 
 
+def test_default_roles_agree_with_the_cores_migration_data() -> None:
+    # The core keeps its own copy for migration 0002 (the core cannot import a plugin);
+    # the roles checked here must be the roles a fresh gateway has.
+    core_defaults = pytest.importorskip("switchboard.roles_default")
+    assert set(core_defaults.DEFAULT_ROLES) == set(DEFAULT_ROLES)
+    for name, role in core_defaults.DEFAULT_ROLES.items():
+        assert parse_statements(role["statements"]) == DEFAULT_ROLES[name], name
+        assert role["description"] == DEFAULT_ROLE_DESCRIPTIONS[name], name
+
+
 @pytest.mark.parametrize(
     ("action", "resource"),
     [

@@ -39,9 +39,9 @@ DEFAULT_ROLES: dict[str, tuple[Statement, ...]] = {
 DEFAULT_ROLE_DESCRIPTIONS: dict[str, str] = {
     ADMIN_ROLE: "Full access to everything.",
     "power-user": (
-        "Can create and manage workspaces, environments, connections, resources and API keys, "
-        "but cannot manage users or roles."
+        "Creates workspaces, environments, connections, resources and keys; "
+        "cannot manage users or roles."
     ),
-    "read-only": "Can only read and list.",
+    "read-only": "Reads and lists everything; changes nothing.",
 }
 """Role name to the description shown in the UI and the API."""

@@ -19,6 +19,7 @@ import msgspec
 
 from switchboard import __version__
 from switchboard.accounts.bootstrap import announce_generated_password, ensure_admin
+from switchboard.cli_client.commands import register as register_client_commands
 from switchboard.db.engine import DatabaseUnavailable, create_engine, session_factory
 from switchboard.db.migrations import SchemaBehind, SchemaTooNew, prepare_database
 from switchboard.logs import configure_logging
@@ -75,6 +76,9 @@ pass_context = click.make_pass_decorator(Context)
 @click.version_option(__version__, prog_name="switchboard")
 def cli() -> None:
     """Switchboard, the self-hosted AI gateway. Settings come from SWITCHBOARD_* variables."""
+
+
+register_client_commands(cli)  # login, logout, users, roles: the admin CLI over the REST API
 
 
 @cli.command()

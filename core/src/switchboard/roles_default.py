@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULT_ROLES"]
+from switchboard.policy import Statement, parse_statements
+
+__all__ = ["ADMIN_ROLE", "DEFAULT_ROLES", "DEFAULT_STATEMENTS"]
+
+ADMIN_ROLE = "admin"
+"""The role of full administrators; the workspace membership rule exempts its holders."""
 
 _USER_AND_ROLE_MANAGEMENT = [
     "user:create",
@@ -22,7 +27,7 @@ _USER_AND_ROLE_MANAGEMENT = [
 ]
 
 DEFAULT_ROLES: dict[str, dict[str, Any]] = {
-    "admin": {
+    ADMIN_ROLE: {
         "description": "Full access to everything.",
         "statements": [{"effect": "ALLOW", "actions": ["*:*"], "resources": ["*"]}],
     },
@@ -41,3 +46,8 @@ DEFAULT_ROLES: dict[str, dict[str, Any]] = {
         "statements": [{"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]}],
     },
 }
+
+DEFAULT_STATEMENTS: dict[str, tuple[Statement, ...]] = {
+    name: parse_statements(role["statements"]) for name, role in DEFAULT_ROLES.items()
+}
+"""The default roles' statements, parsed (what authorizers evaluate)."""

@@ -14,6 +14,7 @@ from switchboard.dataplane.openai_types import (
     ChatCompletionChunk,
     ChatMessage,
     Choice,
+    ResponseMessage,
 )
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import Provider, ProviderCall
@@ -28,6 +29,7 @@ class EchoProvider(Provider):
 
     async def complete(self, call: ProviderCall) -> ChatCompletion:
         content = call.request.messages[-1].content
+        assert isinstance(content, str)
         return ChatCompletion(
             id="echo-1",
             created=0,
@@ -36,7 +38,7 @@ class EchoProvider(Provider):
                 Choice(
                     index=0,
                     finish_reason="stop",
-                    message=ChatMessage(role="assistant", content=content),
+                    message=ResponseMessage(content=content),
                 )
             ],
         )

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchboard.policy import RoleGrant, Statement, StatementRef, parse_statements
-from switchboard_rbac.defaults import DEFAULT_ROLE_DESCRIPTIONS, DEFAULT_ROLES
+from switchboard.policy import RoleGrant, Statement, StatementRef
+from switchboard.roles_default import DEFAULT_STATEMENTS as DEFAULT_ROLES
 from switchboard_rbac.engine import evaluate, statement_matches
 
 ACME = "workspace:acme"
@@ -26,26 +26,6 @@ def effect(roles: tuple[RoleGrant, ...], action: str, resource: str) -> str | No
 
 
 # -- the default roles ---------------------------------------------------------------------
-
-
-def test_default_roles_are_valid_policies_with_descriptions() -> None:
-    assert set(DEFAULT_ROLES) == {"admin", "power-user", "read-only"}
-    assert set(DEFAULT_ROLE_DESCRIPTIONS) == set(DEFAULT_ROLES)
-    for statements in DEFAULT_ROLES.values():
-        # What the migration stores must be what the API would accept on save, as JSON.
-        assert parse_statements(msgspec.json.decode(msgspec.json.encode(statements))) == (
-            statements
-        )
-
-
-def test_default_roles_agree_with_the_cores_migration_data() -> None:
-    # The core keeps its own copy for migration 0002 (the core cannot import a plugin);
-    # the roles checked here must be the roles a fresh gateway has.
-    core_defaults = pytest.importorskip("switchboard.roles_default")
-    assert set(core_defaults.DEFAULT_ROLES) == set(DEFAULT_ROLES)
-    for name, role in core_defaults.DEFAULT_ROLES.items():
-        assert parse_statements(role["statements"]) == DEFAULT_ROLES[name], name
-        assert role["description"] == DEFAULT_ROLE_DESCRIPTIONS[name], name
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from switchboard.context import Principal
 from switchboard.policy import RoleGrant
+from switchboard.roles_default import DEFAULT_STATEMENTS as DEFAULT_ROLES
 from switchboard_rbac.authorizers import MembershipAuthorizer
-from switchboard_rbac.defaults import DEFAULT_ROLES
 from switchboard_rbac.membership import OWNER_ACTIONS, check_membership, workspace_of
 
 Membership = Literal["owner", "member"]

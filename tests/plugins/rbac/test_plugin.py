@@ -11,9 +11,9 @@ from switchboard.context import GatewayContext, Principal
 from switchboard.interfaces import Authorizer
 from switchboard.plugins import PluginHost, Registry, resolve_selection
 from switchboard.policy import RoleGrant, StatementRef
+from switchboard.roles_default import DEFAULT_STATEMENTS as DEFAULT_ROLES
 from switchboard.settings import load_settings
 from switchboard_rbac.authorizers import MembershipAuthorizer, RoleAuthorizer
-from switchboard_rbac.defaults import DEFAULT_ROLES
 
 
 @pytest.fixture

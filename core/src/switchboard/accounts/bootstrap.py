@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.accounts.passwords import hash_password
 from switchboard.db.models import Role, RoleAssignment, User
+from switchboard.roles_default import ADMIN_ROLE
 
 __all__ = [
     "ADMIN_ROLE",
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file name, not a password
 
 ADMIN_USERNAME = "admin"
-ADMIN_ROLE = "admin"
 
 
 async def ensure_admin(

@@ -10,7 +10,6 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from switchboard.accounts.bootstrap import ADMIN_ROLE
 from switchboard.accounts.passwords import hash_password
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
@@ -26,6 +25,7 @@ from switchboard.db.models import (
     WorkspaceMember,
 )
 from switchboard.errors import Conflict
+from switchboard.roles_default import ADMIN_ROLE
 
 __all__ = ["UsersController"]
 

@@ -3,9 +3,10 @@
 Every provider plugin translates from :class:`ChatCompletionRequest` to its native call and
 back to :class:`ChatCompletion` / :class:`ChatCompletionChunk`, so hooks and the core see one
 shape whichever provider answers. Field names are OpenAI's own snake_case. Optional fields
-default to ``UNSET`` and are left out when encoding, so an answer carries only what the
-provider produced (the OpenAPI document allows that) and a request forwarded to OpenAI
-carries only what the caller sent.
+default to ``UNSET`` and are left out when encoding, so a request forwarded to OpenAI carries
+only what the caller sent. Fields OpenAI's schema requires even when empty (``content`` and
+``refusal`` of an answer, ``logprobs``, a chunk's ``finish_reason``) default to ``None`` and
+are always written, as ``null``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ __all__ = [
     "ChunkChoice",
     "ChunkDelta",
     "ContentPart",
+    "Embedding",
+    "EmbeddingRequest",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
     "FunctionCall",
     "FunctionDefinition",
+    "ResponseMessage",
     "StreamOptions",
     "Tool",
     "ToolCall",
@@ -36,8 +42,8 @@ Role = Literal["developer", "system", "user", "assistant", "tool", "function"]
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 
 
-class _Shape(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """Base of the wire shapes: unset fields are omitted when encoding."""
+class _Shape(msgspec.Struct, kw_only=True):
+    """Base of the wire shapes: ``UNSET`` fields are omitted when encoding."""
 
 
 class ContentPart(_Shape):
@@ -151,11 +157,20 @@ class Usage(_Shape):
     completion_tokens_details: dict[str, int] | UnsetType = UNSET
 
 
+class ResponseMessage(_Shape):
+    """The assistant's message in an answer; ``content`` is ``None`` when it only calls tools."""
+
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCall] | UnsetType = UNSET
+    role: Literal["assistant"] = "assistant"
+
+
 class Choice(_Shape):
     """One answer of a complete (non-streamed) completion."""
 
     index: int
-    message: ChatMessage
+    message: ResponseMessage
     finish_reason: FinishReason | None
     logprobs: dict[str, Any] | None = None
 
@@ -201,3 +216,46 @@ class ChatCompletionChunk(_Shape):
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     usage: Usage | UnsetType | None = UNSET
     system_fingerprint: str | UnsetType = UNSET
+
+
+class EmbeddingRequest(_Shape):
+    """``POST /v1/embeddings`` body. ``model`` is the AI resource's name."""
+
+    model: str
+    input: str | list[str] | list[int] | list[list[int]]
+    encoding_format: Literal["float", "base64"] | UnsetType = UNSET
+    dimensions: int | UnsetType = UNSET
+    user: str | UnsetType = UNSET
+
+    @property
+    def texts(self) -> list[str] | None:
+        """The inputs as strings, or ``None`` when they are token arrays."""
+        if isinstance(self.input, str):
+            return [self.input]
+        if all(isinstance(item, str) for item in self.input):
+            return [str(item) for item in self.input]
+        return None
+
+
+class Embedding(_Shape):
+    """One input's vector (a list of floats, or base64 of packed float32 values)."""
+
+    index: int
+    embedding: list[float] | str
+    object: Literal["embedding"] = "embedding"
+
+
+class EmbeddingUsage(_Shape):
+    """Tokens an embedding request used."""
+
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingResponse(_Shape):
+    """The answer to an embeddings request, in input order."""
+
+    data: list[Embedding]
+    model: str
+    usage: EmbeddingUsage
+    object: Literal["list"] = "list"

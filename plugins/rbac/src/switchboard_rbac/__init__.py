@@ -5,5 +5,4 @@
 * :mod:`~switchboard_rbac.engine` — evaluating a user's role statements (DENY wins);
 * :mod:`~switchboard_rbac.membership` — the workspace owner/member rule;
 * :mod:`~switchboard_rbac.authorizers` — both, as :class:`switchboard.interfaces.Authorizer`;
-* :mod:`~switchboard_rbac.defaults` — the default roles ``admin``, ``power-user``, ``read-only``.
 """

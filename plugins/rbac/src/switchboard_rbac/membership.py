@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from switchboard.context import Principal
 from switchboard.interfaces import Decision
-from switchboard_rbac.defaults import ADMIN_ROLE
+from switchboard.roles_default import ADMIN_ROLE
 
 __all__ = ["OWNER_ACTIONS", "check_membership", "workspace_of"]
 

@@ -133,10 +133,14 @@ async def test_register_secret_boxes(host: PluginHost, context: GatewayContext) 
     class Box(SecretBox):
         name = "sample"
 
-        async def seal(self, plaintext: bytes, *, context: str) -> bytes:
+        async def seal(
+            self, plaintext: bytes, *, context: str, environment: EnvironmentPlugins
+        ) -> bytes:
             return context.encode() + b"|" + plaintext[::-1]
 
-        async def open(self, ciphertext: bytes, *, context: str) -> bytes:
+        async def open(
+            self, ciphertext: bytes, *, context: str, environment: EnvironmentPlugins
+        ) -> bytes:
             bound, _, body = ciphertext.partition(b"|")
             if bound != context.encode():
                 raise SecretBoxError("ciphertext belongs to another context")
@@ -149,10 +153,11 @@ async def test_register_secret_boxes(host: PluginHost, context: GatewayContext) 
 
     box = _collect_one(host, context, Plugin(), "secret_boxes")
     assert isinstance(box, Box)
-    sealed = await box.seal(b"sk-1", context="conn-1")
-    assert await box.open(sealed, context="conn-1") == b"sk-1"
+    environment = resolve_selection(host, {})
+    sealed = await box.seal(b"sk-1", context="conn-1", environment=environment)
+    assert await box.open(sealed, context="conn-1", environment=environment) == b"sk-1"
     with pytest.raises(SecretBoxError):
-        await box.open(sealed, context="conn-2")
+        await box.open(sealed, context="conn-2", environment=environment)
 
 
 async def test_register_authenticators(host: PluginHost, context: GatewayContext) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import re
 import socket
 import sys
@@ -38,6 +39,12 @@ def register(group: click.Group) -> None:
     """Add the client commands to the root ``switchboard`` group."""
     for command in (login, logout, users, roles):
         group.add_command(command)
+
+
+def _quiet_http_logs() -> None:
+    """httpx narrates every request at INFO: noise on a command's stderr."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _fail(message: str) -> NoReturn:
@@ -109,6 +116,7 @@ def _remote(func: Callable[..., None]) -> Callable[..., None]:
     )
     @functools.wraps(func)
     def command(url: str | None, token: str | None, **kwargs: Any) -> None:
+        _quiet_http_logs()
         with _reported():
             client = _connect(url, token)
         with client, _reported(client.url):
@@ -165,6 +173,7 @@ def login(url: str, username: str | None, password_stdin: bool) -> None:
     The token (named cli@<hostname>) goes to credentials.json in $SWITCHBOARD_CONFIG_DIR
     (default ~/.config/switchboard), readable only by you; the sign-in session is ended.
     """
+    _quiet_http_logs()
     url = _checked_url(url)
     if username is None:
         username = "admin" if password_stdin else str(click.prompt("Username", default="admin"))
@@ -196,6 +205,7 @@ def login(url: str, username: str | None, password_stdin: bool) -> None:
 @click.command()
 def logout() -> None:
     """Revoke the token switchboard login stored and delete the credentials file."""
+    _quiet_http_logs()
     with _reported():
         stored = credentials.load()
         if stored is None:

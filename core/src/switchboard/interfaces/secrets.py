@@ -6,10 +6,10 @@ copied to another connection does not open. A minimal (insecure, for tests only)
     class ReversingBox(SecretBox):
         name = "reversing"
 
-        async def seal(self, plaintext: bytes, *, context: str) -> bytes:
+        async def seal(self, plaintext: bytes, *, context: str, environment) -> bytes:
             return context.encode() + b"|" + plaintext[::-1]
 
-        async def open(self, ciphertext: bytes, *, context: str) -> bytes:
+        async def open(self, ciphertext: bytes, *, context: str, environment) -> bytes:
             bound, _, body = ciphertext.partition(b"|")
             if bound != context.encode():
                 raise SecretBoxError("ciphertext belongs to another context")
@@ -19,7 +19,10 @@ copied to another connection does not open. A minimal (insecure, for tests only)
 from __future__ import annotations
 
 import abc
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from switchboard.plugins.selection import EnvironmentPlugins
 
 __all__ = ["SecretBox", "SecretBoxError"]
 
@@ -32,14 +35,26 @@ class SecretBoxError(Exception):
 
 
 class SecretBox(abc.ABC):
-    """Encrypts and decrypts small secrets (credentials) bound to a context string."""
+    """Encrypts and decrypts small secrets (credentials) bound to a context string.
+
+    ``environment`` gives the box its plugin's settings there (a KMS key per environment);
+    a ciphertext must carry whatever :meth:`open` needs besides the box's own keys, because
+    settings may change after it was sealed.
+    """
 
     name: ClassVar[str]
 
     @abc.abstractmethod
-    async def seal(self, plaintext: bytes, *, context: str) -> bytes:
+    async def seal(
+        self, plaintext: bytes, *, context: str, environment: EnvironmentPlugins
+    ) -> bytes:
         """Encrypt ``plaintext`` so that only :meth:`open` with the same context recovers it."""
 
     @abc.abstractmethod
-    async def open(self, ciphertext: bytes, *, context: str) -> bytes:
+    async def open(
+        self, ciphertext: bytes, *, context: str, environment: EnvironmentPlugins
+    ) -> bytes:
         """Decrypt; raise :class:`SecretBoxError` when the ciphertext does not verify."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional to override
+        """Release clients; called once at shutdown."""

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -107,7 +107,7 @@ class FakeServer:
         assert self._port, "the fake server is not running"
         return f"http://127.0.0.1:{self._port}"
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         """Serve on a free port in a background thread."""
         ready = threading.Event()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -143,14 +143,14 @@ class FakeServer:
             self._thread.join(10)
         self._loop = self._thread = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @contextmanager
-    def running(self) -> Iterator[FakeServer]:
+    def running(self) -> Iterator[Self]:
         """``with fake.running():`` — start, then stop."""
         self.start()
         try:

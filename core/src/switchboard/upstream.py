@@ -136,7 +136,7 @@ class SSEEvent(msgspec.Struct, frozen=True):
 
 async def sse_events(response: ClientResponse) -> AsyncIterator[SSEEvent]:
     """The events of a ``text/event-stream`` body, as the HTML spec frames them."""
-    event, data = "", []
+    event, data = "", list[str]()
     async for raw in response.content:
         line = raw.decode("utf-8").rstrip("\r\n")
         if not line:

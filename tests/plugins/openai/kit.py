@@ -168,4 +168,4 @@ class OpenAIKit(ProviderKit):
         )
 
     def sent_json_mode(self, request: RecordedRequest) -> bool:
-        return request.json.get("response_format") == {"type": "json_object"}
+        return bool(request.json.get("response_format") == {"type": "json_object"})

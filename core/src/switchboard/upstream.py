@@ -13,7 +13,6 @@ measured here, httpx's pool collapses under concurrency (see the README).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
@@ -111,7 +110,7 @@ def translated_errors(provider: str) -> Iterator[None]:
         yield
     except ProviderError:
         raise
-    except (TimeoutError, asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise ProviderError(
             "timeout", f"{provider} did not answer in time ({type(exc).__name__})"
         ) from None

@@ -8,7 +8,6 @@ from typing import Any, ClassVar, Literal
 from switchboard.testing.conformance import ProviderKit
 from switchboard.testing.fakes import RecordedRequest, Reply
 from switchboard.testing.fakes.openai import OpenAIFake
-
 from switchboard_openai import OpenAICredentials, OpenAIProvider, OpenAISettings
 
 __all__ = ["OpenAIKit"]

@@ -7,8 +7,10 @@ from litestar.di import Provide
 
 from switchboard.api.audit import AuditController
 from switchboard.api.auth import AuthController
+from switchboard.api.connections import ConnectionsController
 from switchboard.api.deps import provide_caller, provide_db
 from switchboard.api.environments import EnvironmentsController
+from switchboard.api.providers import ProvidersController
 from switchboard.api.roles import PoliciesController, RolesController
 from switchboard.api.users import UsersController
 from switchboard.api.workspaces import MembersController, WorkspacesController
@@ -25,6 +27,8 @@ api_router = Router(
         WorkspacesController,
         MembersController,
         EnvironmentsController,
+        ConnectionsController,
+        ProvidersController,
         AuditController,
     ],
     dependencies={"db": Provide(provide_db), "caller": Provide(provide_caller)},

@@ -361,7 +361,10 @@ class AIConnection(Base):
     """Credentials and capacity for one provider account.
 
     ``credentials_ciphertext`` is the provider credentials as sealed by the secret box named
-    in ``secret_box``; plain credentials are never stored. ``allowed_models`` is ``None`` when
+    in ``secret_box``; plain credentials are never stored. ``timeouts`` overrides the
+    default connect, first-byte and total time limits of calls (``None``: the defaults).
+    ``credential_fields`` names the credential fields that are set (not their values), so
+    the API can say so without decrypting anything. ``allowed_models`` is ``None`` when
     every model is allowed. ``discovered_capacity`` maps a model to the limits last read from
     the provider's rate-limit headers.
     """
@@ -383,6 +386,12 @@ class AIConnection(Base):
     )
     discovered_capacity: Mapped[dict[str, Any]] = mapped_column(json_column_type(), default=dict)
     enforce_discovered_capacity: Mapped[bool] = mapped_column(Boolean, default=False)
+    timeouts: Mapped[dict[str, Any] | None] = mapped_column(
+        json_column_type(nullable=True), default=None
+    )
+    credential_fields: Mapped[list[str] | None] = mapped_column(
+        json_column_type(nullable=True), default=None
+    )
     created_at: Mapped[datetime] = _created_column()
     updated_at: Mapped[datetime] = _updated_column()
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from switchboard.context import GatewayContext
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import Provider
-
 from switchboard_openai.provider import OpenAIProvider
 
 __all__ = ["switchboard_register_providers"]

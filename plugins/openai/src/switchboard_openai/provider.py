@@ -33,7 +33,6 @@ from switchboard.upstream import (
     sse_events,
     translated_errors,
 )
-
 from switchboard_openai.config import OpenAICredentials, OpenAISettings
 from switchboard_openai.limits import read_rate_limits
 
@@ -85,9 +84,7 @@ class OpenAICompatibleProvider(Provider):
         body["model"] = call.model
         if body.get("stream"):
             # Usage must be known at the end of every stream, whatever the caller asked.
-            body["stream_options"] = msgspec.to_builtins(
-                StreamOptions(include_usage=True)
-            )
+            body["stream_options"] = msgspec.to_builtins(StreamOptions(include_usage=True))
         else:
             body.pop("stream_options", None)
         return body
@@ -152,7 +149,9 @@ class OpenAICompatibleProvider(Provider):
         try:
             listing = msgspec.json.decode(raw, type=_ModelList)
         except msgspec.DecodeError as exc:
-            raise ProviderError("server_error", f"{self.name} sent a malformed model list: {exc}") from None
+            raise ProviderError(
+                "server_error", f"{self.name} sent a malformed model list: {exc}"
+            ) from None
         return sorted(str(m["id"]) for m in listing.data if "id" in m)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -175,7 +174,9 @@ class OpenAICompatibleProvider(Provider):
         try:
             payload = msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
-            raise ProviderError("server_error", f"{self.name} sent a malformed chunk: {exc}") from None
+            raise ProviderError(
+                "server_error", f"{self.name} sent a malformed chunk: {exc}"
+            ) from None
         if isinstance(payload, dict) and payload.get("error"):
             error = payload["error"] if isinstance(payload["error"], dict) else {}
             raise ProviderError(
@@ -186,7 +187,9 @@ class OpenAICompatibleProvider(Provider):
         try:
             return msgspec.convert(payload, ChatCompletionChunk)
         except msgspec.ValidationError as exc:
-            raise ProviderError("server_error", f"{self.name} sent a malformed chunk: {exc}") from None
+            raise ProviderError(
+                "server_error", f"{self.name} sent a malformed chunk: {exc}"
+            ) from None
 
     def _error(self, status: int, raw: bytes, headers: Mapping[str, str]) -> ProviderError:
         body = _ErrorBody(message=raw[:500].decode("utf-8", "replace"))

@@ -37,14 +37,18 @@ class OpenAIFake(FakeServer):
         return request.header("authorization") == f"Bearer {self.api_key}"
 
     def unauthorized_reply(self) -> Reply:
-        return self.error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+        return self.error(
+            401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+        )
 
     def default_reply(self, request: RecordedRequest) -> Reply:
         if request.method == "GET" and request.path.endswith("/models"):
             return Reply(
                 json={
                     "object": "list",
-                    "data": [{"id": self.model, "object": "model", "created": 1, "owned_by": "fake"}],
+                    "data": [
+                        {"id": self.model, "object": "model", "created": 1, "owned_by": "fake"}
+                    ],
                 }
             )
         if request.path.endswith("/embeddings"):
@@ -77,7 +81,12 @@ class OpenAIFake(FakeServer):
                 "created": CREATED,
                 "model": self.model,
                 "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
+                    {
+                        "index": 0,
+                        "message": message,
+                        "logprobs": None,
+                        "finish_reason": finish_reason,
+                    }
                 ],
                 "usage": {
                     "prompt_tokens": prompt_tokens,

@@ -15,7 +15,7 @@ import re
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import click
@@ -23,13 +23,16 @@ import msgspec
 import yaml
 
 from switchboard.cli_client import credentials
-from switchboard.cli_client.client import Client, RemoteError, Role, Unreachable, User
+from switchboard.cli_client.client import Client, RemoteError, Unreachable
 from switchboard.cli_client.credentials import Credentials, CredentialsError
 
 __all__ = ["login", "logout", "register", "roles", "users"]
 
+T = TypeVar("T")
+
 URL_VARIABLE = "SWITCHBOARD_URL"
 TOKEN_VARIABLE = "SWITCHBOARD_TOKEN"  # noqa: S105 - the variable's name, not a secret
+REVOKE_TIMEOUT_SECONDS = 5.0  # a best-effort revocation must not hold up login
 NOT_SIGNED_IN = "not signed in: run switchboard login --url URL"
 # What a name may not contain (switchboard.naming.NAME_PATTERN), for the token's name.
 _NOT_IN_NAMES = re.compile(r"[:*?/\\\x00-\x1f\x7f]")
@@ -85,7 +88,7 @@ def _password(from_stdin: bool, *, confirm: bool, prompt: str = "Password") -> s
 
 
 def _connect(url: str | None, token: str | None) -> Client:
-    """A client for the gateway and token the options, the environment or the file name."""
+    """A client for the gateway and token that the options, environment or credentials name."""
     stored = None if url and token else credentials.load()
     if not url:
         if stored is None:
@@ -129,6 +132,20 @@ def _print_json(value: object) -> None:
     click.echo(msgspec.json.format(msgspec.json.encode(value)).decode())
 
 
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _print_list(
+    items: list[T], as_json: bool, headers: list[str], row: Callable[[T], list[str]]
+) -> None:
+    """``items`` as a JSON array, or as a table of ``row(item)`` under ``headers``."""
+    if as_json:
+        _print_json(items)
+    else:
+        _print_table(headers, [row(item) for item in items])
+
+
 def _print_table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
     for row in [headers, *rows]:
@@ -149,7 +166,10 @@ def _revoke_quietly(stored: Credentials) -> None:
     """Best effort: revoke a token we are about to forget, so it does not linger."""
     if stored.token_id is None:
         return
-    with contextlib.suppress(RemoteError, Unreachable), Client(stored.url, stored.token) as old:
+    with (
+        contextlib.suppress(RemoteError, Unreachable),
+        Client(stored.url, stored.token, timeout=REVOKE_TIMEOUT_SECONDS) as old,
+    ):
         old.revoke_token(stored.token_id)
 
 
@@ -280,16 +300,11 @@ def users_create(
 @_remote
 def users_list(client: Client, as_json: bool) -> None:
     """List the users you may see."""
-    found: list[User] = client.users()
-    if as_json:
-        _print_json(found)
-        return
-    _print_table(
+    _print_list(
+        client.users(),
+        as_json,
         ["USERNAME", "EMAIL", "ROLES", "ENABLED"],
-        [
-            [u.username, u.email, ",".join(u.roles) or "-", "yes" if u.enabled else "no"]
-            for u in found
-        ],
+        lambda u: [u.username, u.email, ",".join(u.roles) or "-", _yes(u.enabled)],
     )
 
 
@@ -317,13 +332,11 @@ def roles() -> None:
 @_remote
 def roles_list(client: Client, as_json: bool) -> None:
     """List the roles you may see."""
-    found: list[Role] = client.roles()
-    if as_json:
-        _print_json(found)
-        return
-    _print_table(
+    _print_list(
+        client.roles(),
+        as_json,
         ["NAME", "BUILTIN", "DESCRIPTION"],
-        [[r.name, "yes" if r.builtin else "no", r.description] for r in found],
+        lambda r: [r.name, _yes(r.builtin), r.description],
     )
 
 

@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
+import aiohttp.http_exceptions
 import msgspec
 
 from switchboard.interfaces.provider import ErrorClass, ProviderError, Timeouts
@@ -33,6 +34,7 @@ __all__ = [
     "client_timeout",
     "error_class_for",
     "parse_duration",
+    "response_lines",
     "retry_after",
     "sse_events",
     "translated_errors",
@@ -122,7 +124,7 @@ def translated_errors(provider: str) -> Iterator[None]:
         raise ProviderError(
             "network", f"{provider} closed the connection mid-answer ({type(exc).__name__})"
         ) from None
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError) as exc:
         raise ProviderError("network", f"{provider} request failed: {type(exc).__name__}") from None
 
 
@@ -133,11 +135,27 @@ class SSEEvent(msgspec.Struct, frozen=True):
     data: str
 
 
+async def response_lines(response: ClientResponse) -> AsyncIterator[str]:
+    """The lines of a streamed body, without their line ends, however long they are.
+
+    Reads raw blocks rather than aiohttp's ``readline`` (capped at 128 KiB, and raising an
+    exception outside ``ClientError``); decodes leniently, so one invalid byte from a
+    provider becomes U+FFFD for the JSON decoder to judge instead of escaping as an error.
+    """
+    pending = bytearray()
+    async for block in response.content.iter_any():
+        pending += block
+        while (end := pending.find(b"\n")) >= 0:
+            yield pending[:end].decode("utf-8", "replace").rstrip("\r")
+            del pending[: end + 1]
+    if pending:
+        yield pending.decode("utf-8", "replace").rstrip("\r")
+
+
 async def sse_events(response: ClientResponse) -> AsyncIterator[SSEEvent]:
     """The events of a ``text/event-stream`` body, as the HTML spec frames them."""
     event, data = "", list[str]()
-    async for raw in response.content:
-        line = raw.decode("utf-8").rstrip("\r\n")
+    async for line in response_lines(response):
         if not line:
             if data:
                 yield SSEEvent(event or "message", "\n".join(data))

@@ -38,6 +38,7 @@ from switchboard.dataplane.openai_types import (
     ToolCall,
 )
 from switchboard.interfaces.provider import ProviderError
+from switchboard.upstream import response_lines
 from switchboard_gemini.errors import PROVIDER, error_from_body, error_in_payload, malformed
 from switchboard_gemini.native import GenerateContentResponse, UsageMetadata
 from switchboard_gemini.response import (
@@ -61,36 +62,25 @@ async def stream_payloads(response: ClientResponse) -> AsyncIterator[str]:
     """The JSON texts of a Gemini stream: each SSE ``data:`` event, and each raw JSON object.
 
     :func:`switchboard.upstream.sse_events` cannot serve here: it skips lines that are not SSE
-    fields, which is how Gemini sends a failure after the 200, and it reads with aiohttp's
-    line limit (128 KiB), while each Gemini event is one line holding a whole response.
+    fields, which is how Gemini sends a failure after the 200. The lines themselves come from
+    :func:`switchboard.upstream.response_lines` (no length cap, lenient decoding).
     """
     data: list[str] = []
     raw: list[str] = []
-    pending = bytearray()
-    async for block in response.content.iter_any():
-        pending += block
-        while (end := pending.find(b"\n")) >= 0:
-            # A stray invalid byte must not escape as UnicodeDecodeError; JSON decoding judges.
-            line = pending[:end].decode("utf-8", "replace").rstrip("\r")
-            del pending[: end + 1]
-            if raw or line.lstrip()[:1] in ("{", "["):
-                # A raw JSON object spread over lines: complete once it parses.
-                raw.append(line)
-                if _is_json("\n".join(raw)):
-                    yield "\n".join(raw)
-                    raw = []
-            elif not line:
-                if data:
-                    yield "\n".join(data)
-                data = []
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-            # Other SSE fields (event:, id:, retry:, comments) carry nothing for Gemini.
-    tail = pending.decode("utf-8", "replace").rstrip("\r")
-    if tail.startswith("data:"):
-        data.append(tail[5:].removeprefix(" "))
-    elif tail:
-        raw.append(tail)
+    async for line in response_lines(response):
+        if raw or line.lstrip()[:1] in ("{", "["):
+            # A raw JSON object spread over lines: complete once it parses.
+            raw.append(line)
+            if _is_json("\n".join(raw)):
+                yield "\n".join(raw)
+                raw = []
+        elif not line:
+            if data:
+                yield "\n".join(data)
+            data = []
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+        # Other SSE fields (event:, id:, retry:, comments) carry nothing for Gemini.
     if data:
         yield "\n".join(data)
     if raw:

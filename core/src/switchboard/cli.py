@@ -25,6 +25,7 @@ from switchboard.db.migrations import SchemaBehind, SchemaTooNew, prepare_databa
 from switchboard.logs import configure_logging
 from switchboard.plugin_report import PluginReport, plugin_report
 from switchboard.plugins.host import PluginHost, PluginLoadError
+from switchboard.secrets_rotation import rotate_secrets
 from switchboard.settings import Settings, SettingsError, load_settings
 
 __all__ = ["cli", "main"]
@@ -187,6 +188,31 @@ def _print_report(report: PluginReport) -> None:
         click.echo(f"  environments: {where}")
     if report.environments_note:
         click.echo(f"\nnote: {report.environments_note}")
+
+
+@cli.group()
+def secrets() -> None:
+    """Manage how connection credentials are encrypted at rest."""
+
+
+@secrets.command("rotate")
+@click.option("--dry-run", is_flag=True, help="Open every ciphertext, write nothing.")
+@pass_context
+def secrets_rotate(ctx: Context, dry_run: bool) -> None:
+    """Re-seal every connection's credentials with its environment's current box and key.
+
+    Safe while the gateway serves and safe to run again; see the README's key rotation.
+    """
+    report = run(rotate_secrets(ctx.settings, ctx.plugins, dry_run=dry_run))
+    verb = "would re-seal" if dry_run else "re-sealed"
+    line = f"{verb} {report.resealed} connection(s); {report.current} already current"
+    if report.changed:
+        line += f"; {report.changed} changed meanwhile, left as they are"
+    click.echo(line)
+    for failure in report.failures:
+        click.echo(f"error: {failure.path} ({failure.connection_id}): {failure.message}", err=True)
+    if report.failures:
+        fail(f"{len(report.failures)} connection(s) could not be re-sealed")
 
 
 def main(argv: list[str] | None = None) -> None:

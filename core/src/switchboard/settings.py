@@ -17,9 +17,12 @@ import msgspec
 
 from switchboard.db.engine import default_database_url, normalize_url
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
+__all__ = ["ENV_PREFIX", "SECRET_FIELDS", "Settings", "SettingsError", "load_settings"]
 
 ENV_PREFIX = "SWITCHBOARD_"
+
+SECRET_FIELDS = frozenset({"admin_password", "encryption_key", "previous_encryption_keys"})
+"""Settings that ``repr`` masks: they must never reach a log line or a test report."""
 
 LogFormat = Literal["text", "json"]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -37,13 +40,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """The gateway's process-wide configuration.
 
     Field docs become the README's configuration table (see ``describe_settings``).
-    ``admin_password`` is a secret: ``repr`` masks it, so a settings object printed in a
-    log or a test failure does not show it.
+    The fields in :data:`SECRET_FIELDS` are secrets: ``repr`` masks them, so a settings
+    object printed in a log or a test failure does not show them.
     """
 
     def __repr__(self) -> str:
         shown = {
-            f: ("***" if f == "admin_password" and getattr(self, f) else getattr(self, f))
+            f: ("***" if f in SECRET_FIELDS and getattr(self, f) else getattr(self, f))
             for f in self.__struct_fields__
         }
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
@@ -115,6 +118,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             description=(
                 "Password of the `admin` account created on first start. Empty: one is "
                 "generated and printed once to stderr."
+            )
+        ),
+    ] = ""
+    encryption_key: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "Key that seals connection credentials (libsodium secret box): 32 random "
+                "bytes in base64. Empty: with the embedded SQLite one is generated into "
+                "`encryption.key` in the data dir; with PostgreSQL credentials are refused."
+            )
+        ),
+    ] = ""
+    previous_encryption_keys: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "Comma-separated former encryption keys: they still open credentials sealed "
+                "before a key rotation, never seal (see `switchboard secrets rotate`)."
             )
         ),
     ] = ""

@@ -56,5 +56,16 @@ class SecretBox(abc.ABC):
     ) -> bytes:
         """Decrypt; raise :class:`SecretBoxError` when the ciphertext does not verify."""
 
+    async def needs_reseal(
+        self, ciphertext: bytes, *, context: str, environment: EnvironmentPlugins
+    ) -> bool:
+        """Whether ``switchboard secrets rotate`` should re-seal this ciphertext of this box.
+
+        Return ``False`` only when it is already sealed the way :meth:`seal` would seal it now
+        (same key), so a rotation run twice re-seals nothing the second time. The default,
+        ``True``, is always safe: re-sealing an up-to-date ciphertext only costs time.
+        """
+        return True
+
     async def aclose(self) -> None:  # noqa: B027 - optional to override
         """Release clients; called once at shutdown."""

@@ -157,6 +157,8 @@ async def _stop(gateway: Gateway) -> None:
                 log.exception("recorder %r failed to close", recorder.name)
         for limiter in gateway.registry.capacity_limiters.available():
             await limiter.aclose()
+        for box in gateway.registry.secret_boxes.available():
+            await box.aclose()
     await gateway.context.aclose()
     if gateway.redis is not None:
         await gateway.redis.aclose()

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from switchboard.errors import ErrorBody, ErrorEnvelope, GatewayError
+from switchboard.interfaces.secrets import SecretBoxError
 from switchboard.logs import current_request_id
 from switchboard.naming import PATTERN_MEANINGS
 
@@ -90,6 +91,13 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return error_response(exc.status_code, str(exc.detail), headers=headers or None)
 
 
+def _secret_box_error(_: Request[Any, Any, Any], exc: SecretBoxError) -> Response[ErrorEnvelope]:
+    # Credentials that no longer open are the operator's to fix (a lost or rotated key);
+    # the box's messages name the key id and the connection, never a secret.
+    log.error("stored credentials did not open: %s", exc)
+    return error_response(503, f"stored credentials cannot be opened: {exc}")
+
+
 def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
     log.error("unhandled error", exc_info=exc)
     return error_response(
@@ -102,5 +110,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     GatewayError: _gateway_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    SecretBoxError: _secret_box_error,
     Exception: _unexpected_error,
 }

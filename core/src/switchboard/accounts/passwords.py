@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 import nacl.exceptions
 import nacl.pwhash
@@ -12,9 +13,13 @@ __all__ = ["MIN_PASSWORD_LENGTH", "hash_password", "verify_password"]
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
-# A valid hash of a random password, checked when the account does not exist so that a
-# failed login takes as long whether or not the username is known.
-_DUMMY_HASH = nacl.pwhash.argon2id.str(b"no such account, just burning time")
+
+@cache
+def _dummy_hash() -> bytes:
+    """A valid hash of a random password, checked when the account does not exist so that a
+    failed login takes as long whether or not the username is known (made on first use:
+    hashing costs ~60 ms, which every CLI start would otherwise pay)."""
+    return nacl.pwhash.argon2id.str(b"no such account, just burning time")
 
 
 def _hash(password: str) -> str:
@@ -23,7 +28,7 @@ def _hash(password: str) -> str:
 
 def _verify(hashed: str | None, password: str) -> bool:
     try:
-        return bool(nacl.pwhash.verify((hashed or "").encode() or _DUMMY_HASH, password.encode()))
+        return bool(nacl.pwhash.verify((hashed or "").encode() or _dummy_hash(), password.encode()))
     except (nacl.exceptions.InvalidkeyError, nacl.exceptions.CryptoError, ValueError):
         return False
 

@@ -56,7 +56,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     authenticator: str
     email: str | None = None
     environment_id: str | None = None
-    labels: dict[str, str] = msgspec.field(default_factory=dict)
+    labels: tuple[str, ...] = ()
     grants: tuple[RoleGrant, ...] = ()
     memberships: dict[str, Literal["owner", "member"]] = msgspec.field(default_factory=dict)
 

@@ -24,6 +24,9 @@ from switchboard.accounts.bootstrap import announce_generated_password, ensure_a
 from switchboard.accounts.throttle import RedisLoginThrottle
 from switchboard.api import api_router
 from switchboard.context import GatewayContext
+from switchboard.dataplane.pipeline import Pipeline
+from switchboard.dataplane.routes import dataplane_router
+from switchboard.dataplane.runtime import Runtime
 from switchboard.db.engine import create_engine, session_factory
 from switchboard.db.migrations import prepare_database
 from switchboard.http.errors import EXCEPTION_HANDLERS
@@ -65,7 +68,7 @@ def create_app(
     migrate = settings.is_embedded_database if auto_migrate is None else auto_migrate
     gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
 
-    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router]
+    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router, dataplane_router]
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
     app = Litestar(
@@ -144,11 +147,16 @@ async def _start(gateway: Gateway, *, auto_migrate: bool) -> None:
     gateway.registry = Registry.collect(gateway.plugins.hooks, gateway.context)
     for recorder in gateway.registry.recorders.available():
         await recorder.start()
+    gateway.runtime = Runtime(gateway)
+    await gateway.runtime.start()
+    gateway.pipeline = Pipeline(gateway, gateway.runtime)
     await gateway.plugins.hooks.startup(gateway=gateway.context)
 
 
 async def _stop(gateway: Gateway) -> None:
     await gateway.plugins.hooks.shutdown(gateway=gateway.context)
+    if gateway.runtime is not None:
+        await gateway.runtime.aclose()
     if gateway.registry is not None:
         for recorder in gateway.registry.recorders.available():
             try:

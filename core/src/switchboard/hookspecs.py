@@ -232,6 +232,18 @@ def switchboard_routing_variables(
     """
 
 
+@hookspec
+def switchboard_validate_routing(routing: Mapping[str, Any]) -> None:
+    """Called when a resource's ``routing`` is saved, to refuse rules that cannot work.
+
+    :param routing: the resource's routing exactly as sent (camelCase JSON).
+
+    Every implementation is called; one raising :class:`switchboard.errors.BadRequest`
+    whose ``param`` names the part (``routing.conditions[0].if[1].operator``) refuses the
+    save. Sync.
+    """
+
+
 @hookspec(firstresult=True)
 def switchboard_route(routing: RoutingInput) -> RouteDecision | None:
     """Called once per data-plane request to choose the first model (or block the request).

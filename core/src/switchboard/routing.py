@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from switchboard.context import Principal
+from switchboard.dataplane.error_rates import ErrorRates
 from switchboard.dataplane.openai_types import ChatCompletionRequest
 
 __all__ = ["ModelRef", "RouteDecision", "RoutingInput"]
@@ -28,8 +29,10 @@ class RoutingInput(msgspec.Struct, frozen=True, kw_only=True):
     """The facts routing rules see for one request.
 
     ``variables`` starts with the core's fields (``requestTokens``, ``hasTools``,
-    ``messagesCount``, ``stream``, ...) and gains whatever ``switchboard_routing_variables``
-    implementations add.
+    ``messagesCount``, ``stream``, ``maxTokens``, ``lastMessage``, ``systemPrompt``,
+    ``apiKeyName``, ``apiKeyLabels``, ``metadata``, ``headers``, ``model``) and gains
+    whatever ``switchboard_routing_variables`` implementations add. ``error_rates`` answers
+    ``errorRate(window, status, provider, model)`` from a recent snapshot, without I/O.
     """
 
     environment_id: str
@@ -39,15 +42,18 @@ class RoutingInput(msgspec.Struct, frozen=True, kw_only=True):
     principal: Principal
     routing: dict[str, Any] | None
     variables: dict[str, Any]
+    error_rates: ErrorRates
 
 
 class RouteDecision(msgspec.Struct, frozen=True, kw_only=True):
     """The model to call first, or a block with the message the caller gets (status 400).
 
     ``rule`` names what decided (``primary`` when nothing matched), for the
-    ``x-switchboard-route`` header and the audit record.
+    ``x-switchboard-route`` header and the audit record; ``events`` explain the decision
+    (which conditions were evaluated and how), for the dry run and the request record.
     """
 
     rule: str
     model: ModelRef | None = None
     blocked_message: str | None = None
+    events: tuple[str, ...] = ()

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from switchboard.dataplane.pipeline import Pipeline
+    from switchboard.dataplane.runtime import Runtime
+
 __all__ = ["Gateway"]
 
 
@@ -34,3 +37,5 @@ class Gateway:
     redis: Redis | None = None
     registry: Registry | None = field(default=None)
     login_throttle: LoginThrottle = field(default_factory=MemoryLoginThrottle)
+    runtime: Runtime | None = None
+    pipeline: Pipeline | None = None

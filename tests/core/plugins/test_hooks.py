@@ -20,6 +20,7 @@ from switchboard.dataplane.openai_types import (
     ChunkChoice,
     ChunkDelta,
 )
+from switchboard.dataplane.error_rates import ErrorRates
 from switchboard.errors import Forbidden, RequestRejected
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import ActionSpec, CapacityCheck, ProviderCall
@@ -225,6 +226,7 @@ def test_switchboard_route_stops_at_first_decision(host: PluginHost) -> None:
         principal=make_principal(),
         routing=None,
         variables={},
+        error_rates=ErrorRates(),
     )
     assert host.hooks.route(routing=routing) is None
     host.register(Undecided(), name="undecided")

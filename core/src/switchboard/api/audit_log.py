@@ -83,4 +83,7 @@ async def commit_change(
         )
     )
     await session.commit()
+    if gateway.runtime is not None:
+        # Keys, resources and connections are cached by the data plane on every worker.
+        await gateway.runtime.changed()
     await gateway.plugins.hooks.management_event(event=event)

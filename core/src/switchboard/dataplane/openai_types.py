@@ -222,10 +222,20 @@ class EmbeddingRequest(_Shape):
     """``POST /v1/embeddings`` body. ``model`` is the AI resource's name."""
 
     model: str
-    input: str | list[str] | list[int] | list[list[int]]
+    input: str | list[str | int | list[int]]
     encoding_format: Literal["float", "base64"] | UnsetType = UNSET
     dimensions: int | UnsetType = UNSET
     user: str | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        # OpenAI takes a string, strings, one token array or token arrays; never a mix.
+        if isinstance(self.input, list):
+            kinds = {type(item) for item in self.input}
+            if not self.input or len(kinds) > 1:
+                raise ValueError(
+                    "input must be a string, a list of strings, a list of token ids or a "
+                    "list of token-id lists"
+                )
 
     @property
     def texts(self) -> list[str] | None:

@@ -172,6 +172,10 @@ class Hooks:
                 merged.setdefault(key, value)
         return merged
 
+    def validate_routing(self, *, routing: Mapping[str, Any]) -> None:
+        """Let plugins refuse a resource's routing rules (they raise ``BadRequest``)."""
+        self._call("switchboard_validate_routing", routing=routing)
+
     def route(self, *, routing: RoutingInput) -> RouteDecision | None:
         """The first routing decision a plugin makes, or ``None``."""
         return cast("RouteDecision | None", self._caller("switchboard_route")(routing=routing))

@@ -21,7 +21,7 @@ from switchboard.dataplane.openai_types import (
     ChunkDelta,
 )
 from switchboard.dataplane.error_rates import ErrorRates
-from switchboard.errors import Forbidden, RequestRejected
+from switchboard.errors import BadRequest, Forbidden, RequestRejected
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import ActionSpec, CapacityCheck, ProviderCall
 from switchboard.plugins import PluginHost
@@ -396,3 +396,17 @@ def test_hooks_of_a_selection_skip_plugins_that_are_off(host: PluginHost) -> Non
     assert host.hooks_for(frozenset({"counter"})).count_tokens(request=request, model="m") == 7
     assert host.hooks_for(frozenset()).count_tokens(request=request, model="m") is None
     assert host.hooks_for(frozenset()) is host.hooks_for(frozenset())
+
+
+def test_switchboard_validate_routing_lets_plugins_refuse_rules(host: PluginHost) -> None:
+    class Strict:
+        @hookimpl
+        def switchboard_validate_routing(self, routing: Mapping[str, Any]) -> None:
+            if routing.get("mode") not in (None, "simple"):
+                raise BadRequest("routing.mode: unsupported", param="routing.mode")
+
+    host.register(Strict(), name="strict")
+    host.hooks.validate_routing(routing={"mode": "simple"})
+    with pytest.raises(BadRequest) as refused:
+        host.hooks.validate_routing(routing={"mode": "quantum"})
+    assert refused.value.param == "routing.mode"

@@ -159,8 +159,8 @@ def test_plugins_list_shows_builtins_and_where_they_are_on(tmp_path: Path) -> No
             ("w1", "acme", now, now),
         )
         for env_id, name, plugins in [
-            ("e1", "production", "{}"),
-            ("e2", "quiet", json.dumps({"log-recorder": {"enabled": False}})),
+            ("e1", "production", json.dumps({"log-recorder": {}})),
+            ("e2", "quiet", "{}"),
         ]:
             db.execute(
                 "INSERT INTO environments"

@@ -19,16 +19,17 @@ def host() -> PluginHost:
 
 def test_unlisted_plugins_follow_their_default(host: PluginHost) -> None:
     selection = resolve_selection(host, {})
-    assert "log-recorder" in selection.enabled
+    assert "rbac" in selection.enabled  # on by default
+    assert "log-recorder" not in selection.enabled  # opt-in
     assert "sample" not in selection.enabled
 
 
 def test_listing_a_plugin_switches_it_on_with_settings(host: PluginHost) -> None:
     selection = resolve_selection(
-        host, {"sample": {"settings": {"maxItems": 3}}, "log-recorder": {"enabled": False}}
+        host, {"sample": {"settings": {"maxItems": 3}}, "rbac": {"enabled": False}}
     )
     assert "sample" in selection.enabled
-    assert "log-recorder" not in selection.enabled
+    assert "rbac" not in selection.enabled
     settings = selection.settings_for("sample", SettingsPlugin.Settings)
     assert (settings.max_items, settings.label) == (3, "default")
 

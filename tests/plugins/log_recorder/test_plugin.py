@@ -49,7 +49,7 @@ def record(status: int, payload: dict[str, object] | None = None) -> RequestReco
 def test_each_record_is_one_structured_line(
     host: PluginHost, registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    environment = resolve_selection(host, {})
+    environment = resolve_selection(host, {"log-recorder": {}})
     with caplog.at_level(logging.INFO, logger="switchboard.requests"):
         dispatch_record(
             record(200, payload={"messages": "top secret prompt"}),
@@ -76,6 +76,16 @@ def test_failures_only_and_level_are_per_environment(
         dispatch_record(record(502), environment=quiet, registry=registry)
     logged = [r for r in caplog.records if r.name == "switchboard.requests"]
     assert [(r.record["status"], r.levelno) for r in logged] == [(502, logging.WARNING)]  # type: ignore[attr-defined]
+
+
+def test_environments_opt_in(
+    host: PluginHost, registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    default = resolve_selection(host, {})
+    assert "log-recorder" not in default.enabled
+    with caplog.at_level(logging.DEBUG, logger="switchboard.requests"):
+        dispatch_record(record(200), environment=default, registry=registry)
+    assert not [r for r in caplog.records if r.name == "switchboard.requests"]
 
 
 def test_switched_off_environments_log_nothing(

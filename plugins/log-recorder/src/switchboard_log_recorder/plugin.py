@@ -14,6 +14,9 @@ __all__ = ["Settings", "switchboard_register_recorders"]
 
 Settings = LogRecorderSettings
 
+# A line per request is noise (and cost) unless someone wants it: environments opt in.
+ENABLED_BY_DEFAULT = False
+
 
 @hookimpl
 def switchboard_register_recorders(gateway: GatewayContext) -> Iterable[Recorder]:

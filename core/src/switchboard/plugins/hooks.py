@@ -67,6 +67,10 @@ class Hooks:
         self._pm = pm
         self._excluded = excluded
         self._callers: dict[str, pluggy.HookCaller] = {}
+        # Hooks nobody implements cost a pluggy call per request for nothing: remember them.
+        # The host makes a new Hooks whenever a plugin is registered, so this cannot go stale
+        # for hooks obtained after registration (plugins register at startup).
+        self._unimplemented: dict[str, bool] = {}
 
     @property
     def excluded(self) -> frozenset[str]:
@@ -83,8 +87,24 @@ class Hooks:
             self._callers[name] = caller
         return caller
 
+    def implemented(self, name: str) -> bool:
+        """Whether any plugin of this selection implements hook ``name``."""
+        unimplemented = self._unimplemented.get(name)
+        if unimplemented is None:
+            unimplemented = not self._caller(name).get_hookimpls()
+            self._unimplemented[name] = unimplemented
+        return not unimplemented
+
     def _call(self, name: str, **kwargs: Any) -> list[Any]:
+        if not self.implemented(name):
+            return []
         return cast(list[Any], self._caller(name)(**kwargs))
+
+    def _first(self, name: str, **kwargs: Any) -> Any:
+        """A ``firstresult`` hook's answer, or ``None``."""
+        if not self.implemented(name):
+            return None
+        return self._caller(name)(**kwargs)
 
     async def _call_isolated(self, name: str, **kwargs: Any) -> None:
         """Call each implementation on its own, so one that raises does not stop the rest.
@@ -153,6 +173,8 @@ class Hooks:
 
     async def check_principal(self, *, principal: Principal, request: RequestInfo) -> None:
         """Let plugins veto an authenticated caller (they raise to reject)."""
+        if not self.implemented("switchboard_check_principal"):
+            return
         await _await_each(
             self._call("switchboard_check_principal", principal=principal, request=request)
         )
@@ -178,14 +200,14 @@ class Hooks:
 
     def route(self, *, routing: RoutingInput) -> RouteDecision | None:
         """The first routing decision a plugin makes, or ``None``."""
-        return cast("RouteDecision | None", self._caller("switchboard_route")(routing=routing))
+        return cast("RouteDecision | None", self._first("switchboard_route", routing=routing))
 
     # -- capacity -------------------------------------------------------------------------
 
     def count_tokens(self, *, request: ChatCompletionRequest, model: str) -> int | None:
         """The first token count a plugin gives for the prompt, or ``None``."""
         return cast(
-            "int | None", self._caller("switchboard_count_tokens")(request=request, model=model)
+            "int | None", self._first("switchboard_count_tokens", request=request, model=model)
         )
 
     def capacity_checks(self, *, call: ProviderCall, principal: Principal) -> list[CapacityCheck]:
@@ -199,13 +221,15 @@ class Hooks:
 
     async def before_provider_call(self, *, call: ProviderCall) -> None:
         """Let plugins rewrite or reject the attempt (in place)."""
-        await _await_each(self._call("switchboard_before_provider_call", call=call))
+        if self.implemented("switchboard_before_provider_call"):
+            await _await_each(self._call("switchboard_before_provider_call", call=call))
 
     async def after_provider_call(self, *, call: ProviderCall, response: ChatCompletion) -> None:
         """Let plugins change a complete answer (in place)."""
-        await _await_each(
-            self._call("switchboard_after_provider_call", call=call, response=response)
-        )
+        if self.implemented("switchboard_after_provider_call"):
+            await _await_each(
+                self._call("switchboard_after_provider_call", call=call, response=response)
+            )
 
     def stream_chunk(self, *, call: ProviderCall, chunk: ChatCompletionChunk) -> None:
         """Let plugins change one stream chunk (in place)."""
@@ -213,7 +237,7 @@ class Hooks:
 
     def has_stream_chunk_hooks(self) -> bool:
         """Whether any plugin watches chunks, so streams can skip the call when none does."""
-        return bool(self._caller("switchboard_stream_chunk").get_hookimpls())
+        return self.implemented("switchboard_stream_chunk")
 
     # -- recording ------------------------------------------------------------------------
 

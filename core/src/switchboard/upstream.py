@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -41,8 +42,12 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=256)
 def client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
-    """aiohttp's limits: ``sock_read`` bounds the wait for the first byte and any later gap."""
+    """aiohttp's limits: ``sock_read`` bounds the wait for the first byte and any later gap.
+
+    Cached: connections share a handful of distinct limits, and this runs per call.
+    """
     return aiohttp.ClientTimeout(
         total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.first_byte
     )

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from switchboard.dataplane.openai_types import ChatCompletionRequest
 from switchboard.interfaces.provider import DiscoveredLimits, ProviderCall
 from switchboard_openai import OpenAICompatibleProvider, OpenAICredentials
 from switchboard_openai.config import BaseUrl
@@ -46,15 +47,19 @@ class GroqProvider(OpenAICompatibleProvider):
         "openai/gpt-oss-20b",
     )
 
-    def prepare(self, call: ProviderCall) -> dict[str, Any]:
-        body = super().prepare(call)
-        for field in _UNSUPPORTED:
-            if body.pop(field, None) is not None:
-                call.drop(field)
-        if isinstance(body.get("n"), int) and body["n"] > 1:
-            body.pop("n")
-            call.drop("n")
-        return body
+    def prepare(self, call: ProviderCall, *, stream: bool) -> ChatCompletionRequest:
+        request = super().prepare(call, stream=stream)
+        refused: dict[str, Any] = {
+            field: msgspec.UNSET
+            for field in _UNSUPPORTED
+            if getattr(request, field) not in (None, msgspec.UNSET)
+        }
+        if isinstance(request.n, int) and request.n > 1:
+            refused["n"] = msgspec.UNSET
+        if not refused:
+            return request
+        call.drop(*refused)
+        return msgspec.structs.replace(request, **refused)
 
     def read_limits(self, headers: Mapping[str, str]) -> DiscoveredLimits | None:
         return read_rate_limits(headers, requests_period="day", tokens_period="minute")

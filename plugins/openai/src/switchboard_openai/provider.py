@@ -15,6 +15,7 @@ import msgspec
 from switchboard.dataplane.openai_types import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatCompletionRequest,
     EmbeddingResponse,
     StreamOptions,
 )
@@ -39,6 +40,7 @@ from switchboard_openai.limits import read_rate_limits
 __all__ = ["OpenAICompatibleProvider", "OpenAIProvider"]
 
 _JSON = {"content-type": "application/json", "accept": "application/json"}
+_WITH_USAGE = StreamOptions(include_usage=True)
 
 
 class _ErrorBody(msgspec.Struct):
@@ -78,16 +80,19 @@ class OpenAICompatibleProvider(Provider):
         credentials: Any = upstream.credentials
         return {"authorization": f"Bearer {credentials.api_key}"}
 
-    def prepare(self, call: ProviderCall) -> dict[str, Any]:
-        """The JSON body to send: the caller's request for the connection's model."""
-        body: dict[str, Any] = msgspec.to_builtins(call.request)
-        body["model"] = call.model
-        if body.get("stream"):
+    def prepare(self, call: ProviderCall, *, stream: bool) -> ChatCompletionRequest:
+        """The request to send: the caller's, for the connection's model.
+
+        Stays a Struct (no dict round trip: this runs on every request); subclasses return
+        a ``msgspec.structs.replace`` of it without what their API refuses.
+        """
+        return msgspec.structs.replace(
+            call.request,
+            model=call.model,
+            stream=True if stream else msgspec.UNSET,
             # Usage must be known at the end of every stream, whatever the caller asked.
-            body["stream_options"] = msgspec.to_builtins(StreamOptions(include_usage=True))
-        else:
-            body.pop("stream_options", None)
-        return body
+            stream_options=_WITH_USAGE if stream else msgspec.UNSET,
+        )
 
     def read_limits(self, headers: Mapping[str, str]) -> DiscoveredLimits | None:
         """Discovered capacity from the response headers."""
@@ -96,9 +101,7 @@ class OpenAICompatibleProvider(Provider):
     # -- the calls ---------------------------------------------------------------------------
 
     async def complete(self, call: ProviderCall) -> ChatCompletion:
-        body = self.prepare(call)
-        body.pop("stream", None)
-        raw = await self._post(call, "/chat/completions", body)
+        raw = await self._post(call, "/chat/completions", self.prepare(call, stream=False))
         try:
             return msgspec.json.decode(raw, type=ChatCompletion)
         except msgspec.DecodeError as exc:
@@ -107,8 +110,7 @@ class OpenAICompatibleProvider(Provider):
             ) from None
 
     async def stream(self, call: ProviderCall) -> AsyncIterator[ChatCompletionChunk]:
-        body = self.prepare(call)
-        body["stream"] = True
+        body = self.prepare(call, stream=True)
         url = self.base_url(call) + "/chat/completions"
         with translated_errors(self.name):
             async with call.session.post(
@@ -127,9 +129,9 @@ class OpenAICompatibleProvider(Provider):
         raise ProviderError("network", f"{self.name} ended the stream without [DONE]")
 
     async def embed(self, call: EmbeddingCall) -> EmbeddingResponse:
-        body: dict[str, Any] = msgspec.to_builtins(call.request)
-        body["model"] = call.model
-        raw = await self._post(call, "/embeddings", body)
+        raw = await self._post(
+            call, "/embeddings", msgspec.structs.replace(call.request, model=call.model)
+        )
         try:
             return msgspec.json.decode(raw, type=EmbeddingResponse)
         except msgspec.DecodeError as exc:
@@ -156,7 +158,7 @@ class OpenAICompatibleProvider(Provider):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _post(self, upstream: Upstream, path: str, body: dict[str, Any]) -> bytes:
+    async def _post(self, upstream: Upstream, path: str, body: msgspec.Struct) -> bytes:
         with translated_errors(self.name):
             async with upstream.session.post(
                 self.base_url(upstream) + path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from switchboard.api.api_keys import ApiKeysController
 from switchboard.api.audit import AuditController
 from switchboard.api.auth import AuthController
 from switchboard.api.connections import ConnectionsController
@@ -28,6 +29,7 @@ api_router = Router(
         MembersController,
         EnvironmentsController,
         ConnectionsController,
+        ApiKeysController,
         ProvidersController,
         AuditController,
     ],

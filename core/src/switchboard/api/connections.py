@@ -27,7 +27,7 @@ from switchboard.api.lookup import environment_resource, find_environment, find_
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.capacity import CapacityEntry, CapacityError, validate_capacity
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
-from switchboard.db.models import AIConnection, Environment, Workspace, utcnow
+from switchboard.db.models import AIConnection, Environment, Workspace, new_id, utcnow
 from switchboard.errors import BadRequest, Conflict, NotFound
 from switchboard.interfaces import Provider, ProviderCall, ProviderError
 from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
@@ -252,7 +252,10 @@ class ConnectionsController(Controller):
         credentials = _validated(data.credentials, provider.credentials_type, "credentials")
         capacity = _capacity(data.capacity)
         await _refuse_taken(db, environment, data.name)
+        # The id is chosen here because the credentials are sealed bound to it, before the
+        # single insert (a second flush would move updated_at after the answer was made).
         connection = AIConnection(
+            id=new_id(),
             environment_id=environment.id,
             name=data.name,
             description=data.description,
@@ -263,12 +266,12 @@ class ConnectionsController(Controller):
             enforce_discovered_capacity=data.enforce_discovered_capacity,
             timeouts=msgspec.to_builtins(data.timeouts) if data.timeouts else None,
         )
+        await _store_credentials(gateway, plugins, connection, credentials)
         db.add(connection)
         try:
             await db.flush()
         except IntegrityError:
             raise Conflict(f"connection {data.name!r} already exists", param="name") from None
-        await _store_credentials(gateway, plugins, connection, credentials)
         created = _out(connection)
         await commit_change(
             db,

@@ -18,6 +18,7 @@ from litestar.datastructures import State
 from litestar.response import Stream
 
 from switchboard.api.deps import request_info
+from switchboard.dataplane import anthropic_format
 from switchboard.dataplane.config import EnvironmentRuntime
 from switchboard.dataplane.openai_types import (
     ChatCompletionChunk,
@@ -185,10 +186,90 @@ async def models(request: Request[Any, Any, Any], state: State) -> Response[byte
     return Response(msgspec.json.encode(listing), media_type=_JSON)
 
 
+async def messages(request: Request[Any, Any, Any], state: State) -> Response[bytes] | Stream:
+    """``POST /v1/messages``: Anthropic's Messages API in and out, any provider behind.
+
+    Errors use Anthropic's body (the SDK picks its exception from the status and type);
+    fields the gateway cannot translate are named in ``x-switchboard-dropped-params``.
+    """
+    pipeline = _pipeline(state)
+    info = request_info(request)
+    outcome = pipeline.begin(info)
+    environment: EnvironmentRuntime | None = None
+    status = 500
+    streaming = False
+    dropped: list[str] = []
+    try:
+        asked = anthropic_format.decode_request(await request.body())
+        chat, dropped = anthropic_format.to_openai(asked)
+        key, principal, environment = await pipeline.authenticate(info, outcome, _scope(request))
+        resource = pipeline.resource(environment, key, chat.model, outcome)
+        plan = pipeline.plan(environment, resource, chat, principal, info, outcome)
+        if chat.stream is True:
+            chunks = await pipeline.stream(environment, plan, chat, info, outcome)
+            streaming = True
+            return Stream(
+                _anthropic_sse(pipeline, environment, outcome, chunks, asked.model),
+                media_type="text/event-stream",
+                headers={**_headers(outcome, dropped), "cache-control": "no-cache"},
+            )
+        answer = await pipeline.complete(environment, plan, chat, info, outcome)
+        status = 200
+        return Response(
+            msgspec.json.encode(anthropic_format.from_openai(answer, model=asked.model)),
+            media_type=_JSON,
+            headers=_headers(outcome, dropped),
+        )
+    except GatewayError as error:
+        status = error.status_code
+        return Response(
+            anthropic_format.anthropic_error(status, error.message, error.error_type),
+            status_code=status,
+            media_type=_JSON,
+            headers={**_headers(outcome, dropped), **error.headers},
+        )
+    finally:
+        if not streaming:
+            pipeline.finish(environment, outcome, status)
+
+
+def _headers(outcome: Outcome, dropped: list[str]) -> dict[str, str]:
+    """The outcome's headers, with what the inbound translation dropped added."""
+    headers = outcome.headers()
+    names = [*dropped, *outcome.dropped_params]
+    if names:
+        headers["x-switchboard-dropped-params"] = ",".join(dict.fromkeys(names))
+    return headers
+
+
+async def _anthropic_sse(
+    pipeline: Pipeline,
+    environment: EnvironmentRuntime,
+    outcome: Outcome,
+    chunks: AsyncIterator[ChatCompletionChunk],
+    model: str,
+) -> AsyncIterator[bytes]:
+    """Anthropic's named SSE events for the OpenAI chunks of the pipeline."""
+    writer = anthropic_format.AnthropicStreamWriter(model=model)
+    try:
+        async for chunk in chunks:
+            for frame in writer.feed(chunk):
+                yield frame
+        for frame in writer.finish():
+            yield frame
+    except ProviderError as error:
+        outcome.record.error_class = error.error_class
+        outcome.record.error_message = error.message
+        yield anthropic_format.anthropic_stream_error(error.status or 500, error.message)
+    finally:
+        pipeline.finish(environment, outcome, 200)
+
+
 def _routes(prefix: str) -> list[Any]:
     tags = ["data plane"]
     return [
         post(f"{prefix}/chat/completions", status_code=200, tags=tags)(chat_completions),
+        post(f"{prefix}/messages", status_code=200, tags=tags)(messages),
         post(f"{prefix}/embeddings", status_code=200, tags=tags)(embeddings),
         get(f"{prefix}/models", tags=tags)(models),
     ]

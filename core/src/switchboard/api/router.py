@@ -12,6 +12,7 @@ from switchboard.api.connections import ConnectionsController
 from switchboard.api.deps import provide_caller, provide_db
 from switchboard.api.environments import EnvironmentsController
 from switchboard.api.providers import ProvidersController
+from switchboard.api.resources import ResourcesController
 from switchboard.api.roles import PoliciesController, RolesController
 from switchboard.api.users import UsersController
 from switchboard.api.workspaces import MembersController, WorkspacesController
@@ -29,6 +30,7 @@ api_router = Router(
         MembersController,
         EnvironmentsController,
         ConnectionsController,
+        ResourcesController,
         ApiKeysController,
         ProvidersController,
         AuditController,

@@ -358,8 +358,8 @@ def test_who_may_do_what(harness: Harness) -> None:
     expect(member.delete(f"{BASE}/mine"), 204)
 
     # A non-member sees nothing and may do nothing inside the workspace.
-    assert expect(outsider.get(BASE), 200)["items"] == []
     not_member = "outsider is not a member of workspace acme"
+    expect_error(outsider.get(BASE), 403, says=not_member)
     expect_error(outsider.get(f"{BASE}/svc"), 403, says=not_member)
     expect_error(outsider.post(BASE, {"name": "x"}), 403, says=not_member)
     expect_error(outsider.post(f"{BASE}/svc/rotate", {}), 403, says=not_member)

@@ -79,7 +79,9 @@ class SessionAuthenticator(Authenticator):
 
     async def authenticate(self, request: RequestInfo) -> Principal | None:
         cookie = session_cookie(request)
-        if cookie is None:
+        if cookie is None or bearer_token(request) is not None:
+            # A request with a bearer token is the token's (a script beside a browser
+            # session); it needs no CSRF token, since a cross-site form cannot add it.
             return None
         async with self._gateway.sessions()() as session:
             row = await session.get(UserSession, digest(cookie))

@@ -295,11 +295,14 @@ class ApiKeysController(Controller):
             select(ApiKey).where(ApiKey.environment_id == environment.id).order_by(ApiKey.name)
         )
         names = await _resource_names(db, environment)
-        visible = [
-            _out(k, names.get(k.id, []))
-            for k in rows.scalars()
-            if await caller.may("api-key:list", api_key_resource(workspace, environment, k.name))
-        ]
+        visible = await caller.listable(
+            "api-key:list",
+            environment_resource(workspace, environment),
+            (
+                (api_key_resource(workspace, environment, k.name), _out(k, names.get(k.id, [])))
+                for k in rows.scalars()
+            ),
+        )
         return paginate(visible, limit, offset)
 
     @post()

@@ -7,17 +7,17 @@ Without ``workspace`` the whole log is read, which needs ``audit-event:list`` on
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, get
 from litestar.params import FromQuery
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from switchboard.api.deps import CallerDep, Db, Limit, Offset
 from switchboard.api.lookup import find_workspace, workspace_resource
 from switchboard.api.shapes import ApiShape, Page
-from switchboard.db.models import AuditEvent
+from switchboard.db.models import AuditEvent, Workspace
 
 __all__ = ["GLOBAL_AUDIT_RESOURCE", "AuditController"]
 
@@ -38,6 +38,13 @@ class AuditEventOut(ApiShape):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    """A time without an offset is read as UTC (the audit keeps aware UTC times)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _out(event: AuditEvent) -> AuditEventOut:
@@ -78,12 +85,24 @@ class AuditController(Controller):
     ) -> Page[AuditEventOut]:
         """Filter by workspace, action, actor name, resource (prefix) and time range."""
         filters: list[Any] = []
+        since, until = _as_utc(since), _as_utc(until)
         if workspace is not None:
             found = await find_workspace(db, workspace)
             await caller.require("audit-event:list", workspace_resource(found))
             filters.append(AuditEvent.workspace_id == found.id)
         else:
             await caller.require("audit-event:list", GLOBAL_AUDIT_RESOURCE)
+            # A global grant does not reach into workspaces the caller may not read
+            # (for a non-admin, those it is not a member of).
+            hidden = [
+                w.id
+                for w in (await db.execute(select(Workspace))).scalars()
+                if not await caller.may("audit-event:list", workspace_resource(w))
+            ]
+            if hidden:
+                filters.append(
+                    or_(AuditEvent.workspace_id.is_(None), AuditEvent.workspace_id.not_in(hidden))
+                )
         if action is not None:
             filters.append(AuditEvent.action == action)
         if actor is not None:

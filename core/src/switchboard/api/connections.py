@@ -222,13 +222,14 @@ class ConnectionsController(Controller):
             .where(AIConnection.environment_id == environment.id)
             .order_by(AIConnection.name)
         )
-        visible = [
-            _out(c)
-            for c in rows.scalars()
-            if await caller.may(
-                "ai-connection:list", connection_resource(workspace, environment, c.name)
-            )
-        ]
+        visible = await caller.listable(
+            "ai-connection:list",
+            environment_resource(workspace, environment),
+            (
+                (connection_resource(workspace, environment, c.name), _out(c))
+                for c in rows.scalars()
+            ),
+        )
         return paginate(visible, limit, offset)
 
     @post()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
@@ -30,6 +30,8 @@ __all__ = [
     "provide_db",
     "request_info",
 ]
+
+T = TypeVar("T")
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description="Page size (at most 500).")]
 Offset = Annotated[int, Parameter(ge=0, description="Items to skip.")]
@@ -74,6 +76,18 @@ class Caller:
         """Whether the policies allow ``action`` on ``resource``."""
         decision = await authorize(self.authorizers, self.principal, action, resource)
         return decision.effect == "ALLOW"
+
+    async def listable(self, action: str, scope: str, items: Iterable[tuple[str, T]]) -> list[T]:
+        """The items (``(policy resource, item)``) the caller may ``action``.
+
+        When none is, the caller must still be allowed ``action`` on the enclosing
+        ``scope``: an outsider gets the 403 naming the workspace rather than an empty list
+        that hides whether anything is there; a member with nothing to see gets ``[]``.
+        """
+        visible = [item for resource, item in items if await self.may(action, resource)]
+        if not visible:
+            await self.require(action, scope)
+        return visible
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:

@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import environment_resource, find_environment, find_workspace
+from switchboard.api.lookup import (
+    environment_resource,
+    find_environment,
+    find_workspace,
+    workspace_resource,
+)
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.api.workspaces import Force
 from switchboard.db.models import AIConnection, AIResource, ApiKey, Environment, Workspace
@@ -132,11 +137,11 @@ class EnvironmentsController(Controller):
             .where(Environment.workspace_id == workspace.id)
             .order_by(Environment.name)
         )
-        visible = [
-            _out(workspace, e)
-            for e in rows.scalars()
-            if await caller.may("environment:list", environment_resource(workspace, e))
-        ]
+        visible = await caller.listable(
+            "environment:list",
+            workspace_resource(workspace),
+            ((environment_resource(workspace, e), _out(workspace, e)) for e in rows.scalars()),
+        )
         return paginate(visible, limit, offset)
 
     @post()

@@ -215,11 +215,14 @@ class ResourcesController(Controller):
             .order_by(AIResource.name)
         )
         names = await _key_names(db, environment)
-        visible = [
-            _out(r, names.get(r.id, []))
-            for r in rows.scalars()
-            if await caller.may("ai-resource:list", ai_resource(workspace, environment, r.name))
-        ]
+        visible = await caller.listable(
+            "ai-resource:list",
+            environment_resource(workspace, environment),
+            (
+                (ai_resource(workspace, environment, r.name), _out(r, names.get(r.id, [])))
+                for r in rows.scalars()
+            ),
+        )
         return paginate(visible, limit, offset)
 
     @post()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -71,9 +72,18 @@ def _validation_error(
     first = problems[0] if problems and isinstance(problems[0], dict) else {}
     param = first.get("key") or None
     message = _explain_pattern(str(first.get("message") or exc.detail))
+    if param == "data":
+        # A body-level problem (a missing or unknown field) is reported on the whole body;
+        # the field it concerns is named inside msgspec's message.
+        named = _BODY_FIELD.search(message)
+        param = named.group(1) if named else None
+        message = message.removeprefix("data: ")
     if param and param not in message:
         message = f"{param}: {message}"
     return error_response(400, message, param=param)
+
+
+_BODY_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
 
 
 def _explain_pattern(message: str) -> str:

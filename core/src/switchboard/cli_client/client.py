@@ -277,6 +277,17 @@ class Client:
 
     # -- plumbing --------------------------------------------------------------------
 
+    def request(self, method: str, path: str, body: object = None) -> Any:
+        """Any call under ``/api/v1`` (``path`` may carry a query): the decoded JSON answer,
+        or None when the answer has no body. For callers that need no typed shapes."""
+        response = self._send(method, path, body=body)
+        if not response.content:
+            return None
+        try:
+            return msgspec.json.decode(response.content)
+        except msgspec.DecodeError as exc:
+            raise RemoteError(response.status_code, f"unexpected answer: {exc}") from None
+
     def _pages(self, path: str, page_type: type[_Page[T]]) -> Iterator[T]:
         offset = 0
         while True:
@@ -306,7 +317,7 @@ class Client:
         method: str,
         path: str,
         *,
-        body: msgspec.Struct | None = None,
+        body: object = None,
         params: dict[str, int] | None = None,
     ) -> httpx.Response:
         headers = {}

@@ -40,7 +40,10 @@ _NOT_IN_NAMES = re.compile(r"[:*?/\\\x00-\x1f\x7f]")
 
 def register(group: click.Group) -> None:
     """Add the client commands to the root ``switchboard`` group."""
-    for command in (login, logout, users, roles):
+    # Imported here: the declarative commands build on this module's helpers.
+    from switchboard.cli_client.declarative import apply, export
+
+    for command in (login, logout, users, roles, apply, export):
         group.add_command(command)
 
 

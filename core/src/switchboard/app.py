@@ -24,8 +24,8 @@ from switchboard.accounts.bootstrap import announce_generated_password, ensure_a
 from switchboard.accounts.throttle import RedisLoginThrottle
 from switchboard.api import api_router
 from switchboard.context import GatewayContext
+from switchboard.dataplane.asgi import data_plane
 from switchboard.dataplane.pipeline import Pipeline
-from switchboard.dataplane.routes import dataplane_router
 from switchboard.dataplane.runtime import Runtime
 from switchboard.db.engine import create_engine, session_factory
 from switchboard.db.migrations import prepare_database
@@ -68,7 +68,7 @@ def create_app(
     migrate = settings.is_embedded_database if auto_migrate is None else auto_migrate
     gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
 
-    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router, dataplane_router]
+    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router, data_plane]
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
     app = Litestar(

@@ -1,23 +1,23 @@
-"""The OpenAI-compatible HTTP endpoints: ``/v1/chat/completions``, ``/v1/embeddings``,
-``/v1/models``, and the same under ``/v1/completion/{workspace}/{environment}/``.
+"""The data-plane endpoints: ``/v1/chat/completions``, ``/v1/embeddings``, ``/v1/models``,
+``/v1/messages``, and the same under ``/v1/completion/{workspace}/{environment}/``.
 
-Handlers take the raw body and answer raw bytes: msgspec decodes and encodes, so Litestar's
-own (slower) body handling stays out of the hot path. Errors are the OpenAI envelope with
-the ``x-switchboard-*`` headers of whatever the request got to.
+Each endpoint takes a :class:`Call` (what arrived) and gives an :class:`Answer` (status,
+headers, and a body or a stream of byte chunks); :mod:`switchboard.dataplane.asgi` serves
+them without Litestar's per-request machinery. msgspec decodes and encodes. OpenAI-surface
+errors are OpenAI's envelope, ``/v1/messages`` errors Anthropic's; both carry the
+``x-switchboard-*`` headers of whatever the request got to.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import msgspec
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import State
-from litestar.response import Stream
 
-from switchboard.api.deps import request_info
+from switchboard.context import RequestInfo
 from switchboard.dataplane import anthropic_format
 from switchboard.dataplane.config import EnvironmentRuntime
 from switchboard.dataplane.openai_types import (
@@ -28,14 +28,38 @@ from switchboard.dataplane.openai_types import (
 from switchboard.dataplane.pipeline import Outcome, Pipeline
 from switchboard.errors import BadRequest, ErrorBody, ErrorEnvelope, GatewayError
 from switchboard.interfaces import ProviderError
-from switchboard.state import Gateway
 
-__all__ = ["dataplane_router"]
+__all__ = ["ENDPOINTS", "Answer", "Call", "Endpoint"]
 
 T = TypeVar("T")
 
-_JSON = "application/json"
+JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
 _DONE = b"data: [DONE]\n\n"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One data-plane request as it arrived."""
+
+    info: RequestInfo
+    body: bytes
+    scope: tuple[str, str] | None
+    """``(workspace, environment)`` from a ``/v1/completion/{ws}/{env}/`` path."""
+
+
+@dataclass
+class Answer:
+    """What an endpoint answers: a whole body, or a stream of chunks."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    media_type: str = JSON
+    stream: AsyncGenerator[bytes, None] | None = None
+
+
+Endpoint = Callable[[Pipeline, Call], Awaitable[Answer]]
 
 
 class _Model(msgspec.Struct):
@@ -50,12 +74,6 @@ class _ModelList(msgspec.Struct):
     object: str = "list"
 
 
-def _pipeline(state: State) -> Pipeline:
-    gateway: Gateway = state.gateway
-    assert gateway.pipeline is not None, "requests arrive after startup"
-    return gateway.pipeline
-
-
 def _decode(body: bytes, shape: type[T]) -> T:
     """The body as ``shape``; a 400 naming the field otherwise."""
     if not body:
@@ -64,51 +82,58 @@ def _decode(body: bytes, shape: type[T]) -> T:
         return msgspec.json.decode(body, type=shape)
     except msgspec.ValidationError as exc:
         problem, _, path = str(exc).partition(" - at `$")
-        field = path.rstrip("`").lstrip(".") or None
-        raise BadRequest(f"{field}: {problem}" if field else problem, param=field) from None
+        param = path.rstrip("`").lstrip(".") or None
+        raise BadRequest(f"{param}: {problem}" if param else problem, param=param) from None
     except msgspec.DecodeError as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
 
 
-def _scope(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
-    params = request.path_params
-    return (params["workspace"], params["environment"]) if "workspace" in params else None
+def openai_error(error: GatewayError, outcome: Outcome | None = None) -> Answer:
+    """The OpenAI error envelope for ``error``."""
+    headers = {**(outcome.headers() if outcome else {}), **error.headers}
+    return Answer(
+        error.status_code, headers, msgspec.json.encode(error.envelope()), media_type=JSON
+    )
 
 
-def _with_headers(error: GatewayError, outcome: Outcome) -> GatewayError:
-    error.headers = {**outcome.headers(), **error.headers}
-    return error
+def _headers(outcome: Outcome, dropped: list[str] | None = None) -> dict[str, str]:
+    """The outcome's headers, with what an inbound translation dropped added."""
+    headers = outcome.headers()
+    names = [*(dropped or []), *outcome.dropped_params]
+    if names:
+        headers["x-switchboard-dropped-params"] = ",".join(dict.fromkeys(names))
+    return headers
 
 
-async def chat_completions(
-    request: Request[Any, Any, Any], state: State
-) -> Response[bytes] | Stream:
+# -- OpenAI chat completions ------------------------------------------------------------------
+
+
+async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
     """``POST /v1/chat/completions``: OpenAI's chat completions, plain or streamed (SSE)."""
-    pipeline = _pipeline(state)
-    info = request_info(request)
-    outcome = pipeline.begin(info)
+    outcome = pipeline.begin(call.info)
     environment: EnvironmentRuntime | None = None
     status = 500
     streaming = False
     try:
-        chat = _decode(await request.body(), ChatCompletionRequest)
-        key, principal, environment = await pipeline.authenticate(info, outcome, _scope(request))
+        chat = _decode(call.body, ChatCompletionRequest)
+        key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, chat.model, outcome)
-        plan = pipeline.plan(environment, resource, chat, principal, info, outcome)
+        plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
         if chat.stream is True:
-            chunks = await pipeline.stream(environment, plan, chat, info, outcome)
+            chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True
-            return Stream(
-                _sse(pipeline, environment, outcome, chunks, _wants_usage(chat)),
-                media_type="text/event-stream",
-                headers={**outcome.headers(), "cache-control": "no-cache"},
+            return Answer(
+                200,
+                {**_headers(outcome), "cache-control": "no-cache"},
+                media_type=EVENT_STREAM,
+                stream=_sse(pipeline, environment, outcome, chunks, _wants_usage(chat)),
             )
-        answer = await pipeline.complete(environment, plan, chat, info, outcome)
+        answer = await pipeline.complete(environment, plan, chat, call.info, outcome)
         status = 200
-        return Response(msgspec.json.encode(answer), media_type=_JSON, headers=outcome.headers())
+        return Answer(200, _headers(outcome), msgspec.json.encode(answer))
     except GatewayError as error:
         status = error.status_code
-        raise _with_headers(error, outcome) from None
+        return openai_error(error, outcome)
     finally:
         if not streaming:
             pipeline.finish(environment, outcome, status)
@@ -125,7 +150,7 @@ async def _sse(
     outcome: Outcome,
     chunks: AsyncIterator[ChatCompletionChunk],
     wants_usage: bool,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """OpenAI's data-only SSE; usage stays out unless the caller asked for it."""
     encode = msgspec.json.encode
     try:
@@ -148,33 +173,35 @@ async def _sse(
         pipeline.finish(environment, outcome, 200)
 
 
-async def embeddings(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+# -- embeddings and models ----------------------------------------------------------------------
+
+
+async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
     """``POST /v1/embeddings``: vectors through the resource's model chain."""
-    pipeline = _pipeline(state)
-    info = request_info(request)
-    outcome = pipeline.begin(info)
+    outcome = pipeline.begin(call.info)
     environment: EnvironmentRuntime | None = None
     status = 500
     try:
-        body = _decode(await request.body(), EmbeddingRequest)
-        key, _, environment = await pipeline.authenticate(info, outcome, _scope(request))
+        body = _decode(call.body, EmbeddingRequest)
+        key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, body.model, outcome)
-        answer = await pipeline.embed(environment, resource, body, info, outcome)
+        answer = await pipeline.embed(environment, resource, body, call.info, outcome)
         status = 200
-        return Response(msgspec.json.encode(answer), media_type=_JSON, headers=outcome.headers())
+        return Answer(200, _headers(outcome), msgspec.json.encode(answer))
     except GatewayError as error:
         status = error.status_code
-        raise _with_headers(error, outcome) from None
+        return openai_error(error, outcome)
     finally:
         pipeline.finish(environment, outcome, status)
 
 
-async def models(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+async def models(pipeline: Pipeline, call: Call) -> Answer:
     """``GET /v1/models``: the AI resources this key may call, as OpenAI models."""
-    pipeline = _pipeline(state)
-    info = request_info(request)
-    outcome = pipeline.begin(info)
-    key, _, environment = await pipeline.authenticate(info, outcome, _scope(request))
+    outcome = pipeline.begin(call.info)
+    try:
+        key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
+    except GatewayError as error:
+        return openai_error(error, outcome)
     created = int(time.time())
     listing = _ModelList(
         data=[
@@ -183,63 +210,55 @@ async def models(request: Request[Any, Any, Any], state: State) -> Response[byte
             if resource.id in key.resource_ids
         ]
     )
-    return Response(msgspec.json.encode(listing), media_type=_JSON)
+    return Answer(200, {}, msgspec.json.encode(listing))
 
 
-async def messages(request: Request[Any, Any, Any], state: State) -> Response[bytes] | Stream:
+# -- Anthropic messages -------------------------------------------------------------------------
+
+
+async def messages(pipeline: Pipeline, call: Call) -> Answer:
     """``POST /v1/messages``: Anthropic's Messages API in and out, any provider behind.
 
     Errors use Anthropic's body (the SDK picks its exception from the status and type);
     fields the gateway cannot translate are named in ``x-switchboard-dropped-params``.
     """
-    pipeline = _pipeline(state)
-    info = request_info(request)
-    outcome = pipeline.begin(info)
+    outcome = pipeline.begin(call.info)
     environment: EnvironmentRuntime | None = None
     status = 500
     streaming = False
     dropped: list[str] = []
     try:
-        asked = anthropic_format.decode_request(await request.body())
+        asked = anthropic_format.decode_request(call.body)
         chat, dropped = anthropic_format.to_openai(asked)
-        key, principal, environment = await pipeline.authenticate(info, outcome, _scope(request))
+        key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, chat.model, outcome)
-        plan = pipeline.plan(environment, resource, chat, principal, info, outcome)
+        plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
         if chat.stream is True:
-            chunks = await pipeline.stream(environment, plan, chat, info, outcome)
+            chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True
-            return Stream(
-                _anthropic_sse(pipeline, environment, outcome, chunks, asked.model),
-                media_type="text/event-stream",
-                headers={**_headers(outcome, dropped), "cache-control": "no-cache"},
+            return Answer(
+                200,
+                {**_headers(outcome, dropped), "cache-control": "no-cache"},
+                media_type=EVENT_STREAM,
+                stream=_anthropic_sse(pipeline, environment, outcome, chunks, asked.model),
             )
-        answer = await pipeline.complete(environment, plan, chat, info, outcome)
+        answer = await pipeline.complete(environment, plan, chat, call.info, outcome)
         status = 200
-        return Response(
+        return Answer(
+            200,
+            _headers(outcome, dropped),
             msgspec.json.encode(anthropic_format.from_openai(answer, model=asked.model)),
-            media_type=_JSON,
-            headers=_headers(outcome, dropped),
         )
     except GatewayError as error:
         status = error.status_code
-        return Response(
+        return Answer(
+            status,
+            {**_headers(outcome, dropped), **error.headers},
             anthropic_format.anthropic_error(status, error.message, error.error_type),
-            status_code=status,
-            media_type=_JSON,
-            headers={**_headers(outcome, dropped), **error.headers},
         )
     finally:
         if not streaming:
             pipeline.finish(environment, outcome, status)
-
-
-def _headers(outcome: Outcome, dropped: list[str]) -> dict[str, str]:
-    """The outcome's headers, with what the inbound translation dropped added."""
-    headers = outcome.headers()
-    names = [*dropped, *outcome.dropped_params]
-    if names:
-        headers["x-switchboard-dropped-params"] = ",".join(dict.fromkeys(names))
-    return headers
 
 
 async def _anthropic_sse(
@@ -248,7 +267,7 @@ async def _anthropic_sse(
     outcome: Outcome,
     chunks: AsyncIterator[ChatCompletionChunk],
     model: str,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Anthropic's named SSE events for the OpenAI chunks of the pipeline."""
     writer = anthropic_format.AnthropicStreamWriter(model=model)
     try:
@@ -265,17 +284,10 @@ async def _anthropic_sse(
         pipeline.finish(environment, outcome, 200)
 
 
-def _routes(prefix: str) -> list[Any]:
-    tags = ["data plane"]
-    return [
-        post(f"{prefix}/chat/completions", status_code=200, tags=tags)(chat_completions),
-        post(f"{prefix}/messages", status_code=200, tags=tags)(messages),
-        post(f"{prefix}/embeddings", status_code=200, tags=tags)(embeddings),
-        get(f"{prefix}/models", tags=tags)(models),
-    ]
-
-
-dataplane_router = Router(
-    path="/v1",
-    route_handlers=[*_routes(""), *_routes("/completion/{workspace:str}/{environment:str}")],
-)
+ENDPOINTS: dict[str, tuple[str, Endpoint]] = {
+    "chat/completions": ("POST", chat_completions),
+    "embeddings": ("POST", embeddings),
+    "models": ("GET", models),
+    "messages": ("POST", messages),
+}
+"""Path under ``/v1/`` (or ``/v1/completion/{ws}/{env}/``) → (method, endpoint)."""

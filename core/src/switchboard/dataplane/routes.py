@@ -88,6 +88,23 @@ def _decode(body: bytes, shape: type[T]) -> T:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
 
 
+_CHAT_FIELDS = frozenset(f.encode_name for f in msgspec.structs.fields(ChatCompletionRequest))
+
+
+def unknown_fields(body: bytes, known: frozenset[str]) -> list[str]:
+    """Top-level fields of a JSON body that ``known`` does not declare.
+
+    The typed decode drops them; they are reported in ``x-switchboard-dropped-params`` so a
+    caller learns that, say, a newer OpenAI parameter did not reach the provider. Values are
+    not parsed (``msgspec.Raw``), so this costs little.
+    """
+    try:
+        keys = msgspec.json.decode(body, type=dict[str, msgspec.Raw]).keys()
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return []
+    return sorted(keys - known)
+
+
 def openai_error(error: GatewayError, outcome: Outcome | None = None) -> Answer:
     """The OpenAI error envelope for ``error``."""
     headers = {**(outcome.headers() if outcome else {}), **error.headers}
@@ -116,6 +133,7 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
     streaming = False
     try:
         chat = _decode(call.body, ChatCompletionRequest)
+        unknown = unknown_fields(call.body, _CHAT_FIELDS)
         key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, chat.model, outcome)
         plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
@@ -124,13 +142,13 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
             streaming = True
             return Answer(
                 200,
-                {**_headers(outcome), "cache-control": "no-cache"},
+                {**_headers(outcome, unknown), "cache-control": "no-cache"},
                 media_type=EVENT_STREAM,
                 stream=_sse(pipeline, environment, outcome, chunks, _wants_usage(chat)),
             )
         answer = await pipeline.complete(environment, plan, chat, call.info, outcome)
         status = 200
-        return Answer(200, _headers(outcome), msgspec.json.encode(answer))
+        return Answer(200, _headers(outcome, unknown), msgspec.json.encode(answer))
     except GatewayError as error:
         status = error.status_code
         return openai_error(error, outcome)

@@ -25,12 +25,17 @@ from sqlalchemy.exc import IntegrityError
 
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import environment_resource, find_environment, find_workspace
+from switchboard.api.lookup import (
+    environment_resource,
+    find_in_environment,
+    find_scope,
+    refuse_taken,
+)
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.capacity import CapacityEntry, CapacityError, validate_capacity
 from switchboard.dataplane.key_secrets import hash_api_key, new_api_key, shown_prefix
 from switchboard.db.models import AIResource, ApiKey, ApiKeyResource, Environment, Workspace, utcnow
-from switchboard.errors import BadRequest, Conflict, NotFound
+from switchboard.errors import BadRequest, Conflict
 
 __all__ = ["MAX_GRACE_SECONDS", "ApiKeysController", "api_key_resource"]
 
@@ -151,32 +156,6 @@ def _with_secret(shown: ApiKeyOut, secret: str) -> ApiKeyCreated:
     return ApiKeyCreated(**fields, key=secret)
 
 
-async def _scope(db: Db, workspace_key: str, environment_key: str) -> tuple[Workspace, Environment]:
-    workspace = await find_workspace(db, workspace_key)
-    return workspace, await find_environment(db, workspace, environment_key)
-
-
-async def _find(db: Db, environment: Environment, key: str) -> ApiKey:
-    rows = (
-        (
-            await db.execute(
-                select(ApiKey).where(
-                    ApiKey.environment_id == environment.id,
-                    (ApiKey.id == key) | (ApiKey.name == key),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for row in rows:
-        if row.id == key:
-            return row
-    if rows:
-        return rows[0]
-    raise NotFound(f"API key {key!r} not found in environment {environment.name!r}")
-
-
 async def _resource_names(db: Db, environment: Environment) -> dict[str, list[str]]:
     """Key id → the names of the resources assigned to it, sorted, for one environment."""
     rows = await db.execute(
@@ -263,16 +242,6 @@ def _labels(labels: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
-async def _refuse_taken(db: Db, environment: Environment, name: str) -> None:
-    if await db.scalar(
-        select(ApiKey.id).where(ApiKey.environment_id == environment.id, ApiKey.name == name)
-    ):
-        raise Conflict(
-            f"environment {environment.name!r} already has an API key named {name!r}",
-            param="name",
-        )
-
-
 class ApiKeysController(Controller):
     """API keys of one environment."""
 
@@ -290,7 +259,7 @@ class ApiKeysController(Controller):
         offset: Offset = 0,
     ) -> Page[ApiKeyOut]:
         """The keys the caller may list (``api-key:list``), by name, masked."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         rows = await db.execute(
             select(ApiKey).where(ApiKey.environment_id == environment.id).order_by(ApiKey.name)
         )
@@ -316,13 +285,19 @@ class ApiKeysController(Controller):
         db: Db,
     ) -> ApiKeyCreated:
         """Create a key (``api-key:create``); its secret is in this answer only."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         resource = api_key_resource(workspace, environment, data.name)
         await caller.require("api-key:create", resource)
         expires_at = _expiry(data.expires_at)
         capacity = _capacity(data.capacity)
         resources = await _resolve_resources(db, environment, data.resources)
-        await _refuse_taken(db, environment, data.name)
+        await refuse_taken(
+            db,
+            ApiKey,
+            data.name,
+            f"environment {environment.name!r} already has an API key named {data.name!r}",
+            ApiKey.environment_id == environment.id,
+        )
         secret = new_api_key()
         key = ApiKey(
             environment_id=environment.id,
@@ -365,8 +340,8 @@ class ApiKeysController(Controller):
         db: Db,
     ) -> ApiKeyOut:
         """One key by id or name (``api-key:get``), masked."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        key = await _find(db, environment, api_key_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        key = await find_in_environment(db, ApiKey, environment, api_key_key, "API key")
         await caller.require("api-key:get", api_key_resource(workspace, environment, key.name))
         return _out(key, await _names_of(db, key))
 
@@ -382,8 +357,8 @@ class ApiKeysController(Controller):
         db: Db,
     ) -> ApiKeyOut:
         """Change a key (``api-key:update``); its secret stays (see ``/rotate``)."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        key = await _find(db, environment, api_key_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        key = await find_in_environment(db, ApiKey, environment, api_key_key, "API key")
         resource = api_key_resource(workspace, environment, key.name)
         await caller.require("api-key:update", resource)
         before = _out(key, await _names_of(db, key))
@@ -394,7 +369,13 @@ class ApiKeysController(Controller):
         if isinstance(data.resources, list):
             await _assign(db, key, await _resolve_resources(db, environment, data.resources))
         if isinstance(data.name, str) and data.name != key.name:
-            await _refuse_taken(db, environment, data.name)
+            await refuse_taken(
+                db,
+                ApiKey,
+                data.name,
+                f"environment {environment.name!r} already has an API key named {data.name!r}",
+                ApiKey.environment_id == environment.id,
+            )
             key.name = data.name
         if isinstance(data.description, str):
             key.description = data.description
@@ -434,8 +415,8 @@ class ApiKeysController(Controller):
         db: Db,
     ) -> None:
         """Revoke a key (``api-key:delete``): it and its assignments are deleted."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        key = await _find(db, environment, api_key_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        key = await find_in_environment(db, ApiKey, environment, api_key_key, "API key")
         resource = api_key_resource(workspace, environment, key.name)
         await caller.require("api-key:delete", resource)
         before = _out(key, await _names_of(db, key))
@@ -468,8 +449,8 @@ class ApiKeysController(Controller):
         not at all); a secret still in its grace period from an earlier rotation stops
         working now.
         """
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        key = await _find(db, environment, api_key_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        key = await find_in_environment(db, ApiKey, environment, api_key_key, "API key")
         resource = api_key_resource(workspace, environment, key.name)
         await caller.require("api-key:update", resource)
         names = await _names_of(db, key)

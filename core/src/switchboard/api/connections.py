@@ -23,12 +23,17 @@ from sqlalchemy.exc import IntegrityError
 
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import environment_resource, find_environment, find_workspace
+from switchboard.api.lookup import (
+    environment_resource,
+    find_in_environment,
+    find_scope,
+    refuse_taken,
+)
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.capacity import CapacityEntry, CapacityError, validate_capacity
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
 from switchboard.db.models import AIConnection, Environment, Workspace, new_id, utcnow
-from switchboard.errors import BadRequest, Conflict, NotFound
+from switchboard.errors import BadRequest, Conflict
 from switchboard.interfaces import Provider, ProviderCall, ProviderError
 from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
 from switchboard.plugins.selection import EnvironmentPlugins, resolve_selection
@@ -128,32 +133,6 @@ def _out(connection: AIConnection) -> ConnectionOut:
     )
 
 
-async def _scope(db: Db, workspace_key: str, environment_key: str) -> tuple[Workspace, Environment]:
-    workspace = await find_workspace(db, workspace_key)
-    return workspace, await find_environment(db, workspace, environment_key)
-
-
-async def _find(db: Db, environment: Environment, key: str) -> AIConnection:
-    rows = (
-        (
-            await db.execute(
-                select(AIConnection).where(
-                    AIConnection.environment_id == environment.id,
-                    (AIConnection.id == key) | (AIConnection.name == key),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for row in rows:
-        if row.id == key:
-            return row
-    if rows:
-        return rows[0]
-    raise NotFound(f"connection {key!r} not found in environment {environment.name!r}")
-
-
 def _provider(gateway: Gateway, plugins: EnvironmentPlugins, name: str) -> Provider:
     registry = gateway.registry
     assert registry is not None
@@ -187,18 +166,6 @@ def _capacity(entries: list[CapacityEntry]) -> list[dict[str, Any]]:
     return stored
 
 
-async def _refuse_taken(db: Db, environment: Environment, name: str) -> None:
-    if await db.scalar(
-        select(AIConnection.id).where(
-            AIConnection.environment_id == environment.id, AIConnection.name == name
-        )
-    ):
-        raise Conflict(
-            f"environment {environment.name!r} already has a connection named {name!r}",
-            param="name",
-        )
-
-
 class ConnectionsController(Controller):
     """AI connections of one environment."""
 
@@ -216,7 +183,7 @@ class ConnectionsController(Controller):
         offset: Offset = 0,
     ) -> Page[ConnectionOut]:
         """The connections the caller may list (``ai-connection:list``), by name."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         rows = await db.execute(
             select(AIConnection)
             .where(AIConnection.environment_id == environment.id)
@@ -244,7 +211,7 @@ class ConnectionsController(Controller):
     ) -> ConnectionOut:
         """Create a connection (``ai-connection:create``); credentials are sealed at once."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         resource = connection_resource(workspace, environment, data.name)
         await caller.require("ai-connection:create", resource)
         plugins = resolve_selection(gateway.plugins, environment.plugins)
@@ -252,7 +219,13 @@ class ConnectionsController(Controller):
         settings = _validated(data.settings, provider.settings_type, "settings")
         credentials = _validated(data.credentials, provider.credentials_type, "credentials")
         capacity = _capacity(data.capacity)
-        await _refuse_taken(db, environment, data.name)
+        await refuse_taken(
+            db,
+            AIConnection,
+            data.name,
+            f"environment {environment.name!r} already has a connection named {data.name!r}",
+            AIConnection.environment_id == environment.id,
+        )
         # The id is chosen here because the credentials are sealed bound to it, before the
         # single insert (a second flush would move updated_at after the answer was made).
         connection = AIConnection(
@@ -296,8 +269,10 @@ class ConnectionsController(Controller):
         db: Db,
     ) -> ConnectionOut:
         """One connection by id or name (``ai-connection:get``)."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        connection = await _find(db, environment, connection_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        connection = await find_in_environment(
+            db, AIConnection, environment, connection_key, "connection"
+        )
         await caller.require(
             "ai-connection:get", connection_resource(workspace, environment, connection.name)
         )
@@ -316,15 +291,23 @@ class ConnectionsController(Controller):
     ) -> ConnectionOut:
         """Change a connection (``ai-connection:update``); the provider cannot change."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        connection = await _find(db, environment, connection_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        connection = await find_in_environment(
+            db, AIConnection, environment, connection_key, "connection"
+        )
         resource = connection_resource(workspace, environment, connection.name)
         await caller.require("ai-connection:update", resource)
         plugins = resolve_selection(gateway.plugins, environment.plugins)
         provider = _provider(gateway, plugins, connection.provider)
         before = _out(connection)
         if isinstance(data.name, str) and data.name != connection.name:
-            await _refuse_taken(db, environment, data.name)
+            await refuse_taken(
+                db,
+                AIConnection,
+                data.name,
+                f"environment {environment.name!r} already has a connection named {data.name!r}",
+                AIConnection.environment_id == environment.id,
+            )
             connection.name = data.name
         if isinstance(data.description, str):
             connection.description = data.description
@@ -369,8 +352,10 @@ class ConnectionsController(Controller):
         db: Db,
     ) -> None:
         """Delete a connection (``ai-connection:delete``) and its sealed credentials."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        connection = await _find(db, environment, connection_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        connection = await find_in_environment(
+            db, AIConnection, environment, connection_key, "connection"
+        )
         resource = connection_resource(workspace, environment, connection.name)
         await caller.require("ai-connection:delete", resource)
         before = _out(connection)
@@ -401,8 +386,10 @@ class ConnectionsController(Controller):
         it spends the account's money): the answer or the provider's error, the latency and
         the limits the provider announced (kept as the connection's discovered capacity)."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        connection = await _find(db, environment, connection_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        connection = await find_in_environment(
+            db, AIConnection, environment, connection_key, "connection"
+        )
         await caller.require(
             "ai-connection:update", connection_resource(workspace, environment, connection.name)
         )

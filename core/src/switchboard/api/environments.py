@@ -22,6 +22,7 @@ from switchboard.api.lookup import (
     environment_resource,
     find_environment,
     find_workspace,
+    refuse_taken,
     workspace_resource,
 )
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
@@ -85,18 +86,6 @@ def _plugins(gateway: Gateway, raw: dict[str, Any]) -> dict[str, Any]:
     return {name: raw[name] for name in entries}
 
 
-async def _refuse_taken(db: Db, workspace: Workspace, name: str) -> None:
-    if await db.scalar(
-        select(Environment.id).where(
-            Environment.workspace_id == workspace.id, Environment.name == name
-        )
-    ):
-        raise Conflict(
-            f"workspace {workspace.name!r} already has an environment named {name!r}",
-            param="name",
-        )
-
-
 async def _contents(db: Db, environment: Environment) -> dict[str, int]:
     counts = {}
     for label, model in (
@@ -157,7 +146,13 @@ class EnvironmentsController(Controller):
         workspace = await find_workspace(db, workspace_key)
         await caller.require("environment:create", environment_resource(workspace, data.name))
         plugins = _plugins(gateway_of(state), data.plugins)
-        await _refuse_taken(db, workspace, data.name)
+        await refuse_taken(
+            db,
+            Environment,
+            data.name,
+            f"workspace {workspace.name!r} already has an environment named {data.name!r}",
+            Environment.workspace_id == workspace.id,
+        )
         environment = Environment(
             workspace_id=workspace.id,
             name=data.name,
@@ -215,7 +210,13 @@ class EnvironmentsController(Controller):
         if data.plugins is not None:
             environment.plugins = _plugins(gateway_of(state), data.plugins)
         if data.name is not None and data.name != environment.name:
-            await _refuse_taken(db, workspace, data.name)
+            await refuse_taken(
+                db,
+                Environment,
+                data.name,
+                f"workspace {workspace.name!r} already has an environment named {data.name!r}",
+                Environment.workspace_id == workspace.id,
+            )
             environment.name = data.name
         if data.description is not None:
             environment.description = data.description

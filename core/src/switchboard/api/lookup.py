@@ -9,14 +9,17 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db.models import Base, Environment, Role, RoleAssignment, User, Workspace
-from switchboard.errors import NotFound
+from switchboard.errors import Conflict, NotFound
 
 __all__ = [
     "environment_resource",
     "find_environment",
+    "find_in_environment",
     "find_role",
+    "find_scope",
     "find_user",
     "find_workspace",
+    "refuse_taken",
     "role_names",
     "role_resource",
     "user_resource",
@@ -55,6 +58,7 @@ async def _find(
     names: list[Any],
     what: str,
     *scope: ColumnElement[bool],
+    where: str = "",
 ) -> M:
     id_column: Any = model.id  # type: ignore[attr-defined]
     rows = (
@@ -74,7 +78,40 @@ async def _find(
             return row
     if rows:
         return rows[0]
-    raise NotFound(f"{what} {key!r} not found")
+    raise NotFound(f"{what} {key!r} not found{where}")
+
+
+async def find_scope(
+    session: AsyncSession, workspace_key: str, environment_key: str
+) -> tuple[Workspace, Environment]:
+    """The workspace and environment of an environment-scoped path (ids or names)."""
+    workspace = await find_workspace(session, workspace_key)
+    return workspace, await find_environment(session, workspace, environment_key)
+
+
+async def find_in_environment(
+    session: AsyncSession, model: type[M], environment: Environment, key: str, what: str
+) -> M:
+    """The ``model`` row of ``environment`` with id or name ``key`` (404 naming ``what``)."""
+    column: Any = model
+    return await _find(
+        session,
+        model,
+        key,
+        [column.name],
+        what,
+        column.environment_id == environment.id,
+        where=f" in environment {environment.name!r}",
+    )
+
+
+async def refuse_taken(
+    session: AsyncSession, model: type[Base], name: str, message: str, *scope: ColumnElement[bool]
+) -> None:
+    """409 naming ``name`` when a ``model`` row of that name exists in ``scope``."""
+    column: Any = model
+    if await session.scalar(select(column.id).where(column.name == name, *scope)):
+        raise Conflict(message, param="name")
 
 
 async def find_workspace(session: AsyncSession, key: str) -> Workspace:

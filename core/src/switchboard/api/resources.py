@@ -27,7 +27,12 @@ from sqlalchemy.exc import IntegrityError
 
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import environment_resource, find_environment, find_workspace
+from switchboard.api.lookup import (
+    environment_resource,
+    find_in_environment,
+    find_scope,
+    refuse_taken,
+)
 from switchboard.api.resource_checks import (
     ModelSpec,
     ResourceChecks,
@@ -44,7 +49,7 @@ from switchboard.api.resource_dry_run import (
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.capacity import CapacityEntry
 from switchboard.db.models import AIResource, ApiKey, ApiKeyResource, Environment, Workspace, utcnow
-from switchboard.errors import Conflict, NotFound
+from switchboard.errors import Conflict
 from switchboard.plugins.selection import resolve_selection
 
 __all__ = ["ResourcesController", "ai_resource"]
@@ -141,44 +146,6 @@ async def _shown(db: Db, environment: Environment, resource: AIResource) -> Reso
     return _out(resource, (await _key_names(db, environment)).get(resource.id, []))
 
 
-async def _scope(db: Db, workspace_key: str, environment_key: str) -> tuple[Workspace, Environment]:
-    workspace = await find_workspace(db, workspace_key)
-    return workspace, await find_environment(db, workspace, environment_key)
-
-
-async def _find(db: Db, environment: Environment, key: str) -> AIResource:
-    rows = (
-        (
-            await db.execute(
-                select(AIResource).where(
-                    AIResource.environment_id == environment.id,
-                    (AIResource.id == key) | (AIResource.name == key),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for row in rows:
-        if row.id == key:
-            return row
-    if rows:
-        return rows[0]
-    raise NotFound(f"resource {key!r} not found in environment {environment.name!r}")
-
-
-async def _refuse_taken(db: Db, environment: Environment, name: str) -> None:
-    if await db.scalar(
-        select(AIResource.id).where(
-            AIResource.environment_id == environment.id, AIResource.name == name
-        )
-    ):
-        raise Conflict(
-            f"environment {environment.name!r} already has a resource named {name!r}",
-            param="name",
-        )
-
-
 async def _assign(db: Db, environment: Environment, resource: AIResource, keys: list[str]) -> None:
     """Replace the resource's key assignments with ``keys`` (names or ids)."""
     chosen = await resolve_api_keys(db, environment, keys)
@@ -208,7 +175,7 @@ class ResourcesController(Controller):
         offset: Offset = 0,
     ) -> Page[ResourceOut]:
         """The resources the caller may list (``ai-resource:list``), by name."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         rows = await db.execute(
             select(AIResource)
             .where(AIResource.environment_id == environment.id)
@@ -237,7 +204,7 @@ class ResourcesController(Controller):
     ) -> ResourceOut:
         """Create a resource (``ai-resource:create``)."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
         policy_resource = ai_resource(workspace, environment, data.name)
         await caller.require("ai-resource:create", policy_resource)
         plugins = resolve_selection(gateway.plugins, environment.plugins)
@@ -246,7 +213,13 @@ class ResourcesController(Controller):
         checks.routing(data.routing)
         checks.fallbacks(data.fallback_models)
         capacity = checked_capacity(data.capacity)
-        await _refuse_taken(db, environment, data.name)
+        await refuse_taken(
+            db,
+            AIResource,
+            data.name,
+            f"environment {environment.name!r} already has a resource named {data.name!r}",
+            AIResource.environment_id == environment.id,
+        )
         resource = AIResource(
             environment_id=environment.id,
             name=data.name,
@@ -289,8 +262,8 @@ class ResourcesController(Controller):
         db: Db,
     ) -> ResourceOut:
         """One resource by id or name (``ai-resource:get``)."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        resource = await _find(db, environment, resource_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        resource = await find_in_environment(db, AIResource, environment, resource_key, "resource")
         await caller.require("ai-resource:get", ai_resource(workspace, environment, resource.name))
         return await _shown(db, environment, resource)
 
@@ -307,15 +280,21 @@ class ResourcesController(Controller):
     ) -> ResourceOut:
         """Change a resource (``ai-resource:update``)."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        resource = await _find(db, environment, resource_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        resource = await find_in_environment(db, AIResource, environment, resource_key, "resource")
         policy_resource = ai_resource(workspace, environment, resource.name)
         await caller.require("ai-resource:update", policy_resource)
         plugins = resolve_selection(gateway.plugins, environment.plugins)
         checks = await ResourceChecks.load(db, gateway, plugins, environment)
         before = await _shown(db, environment, resource)
         if isinstance(data.name, str) and data.name != resource.name:
-            await _refuse_taken(db, environment, data.name)
+            await refuse_taken(
+                db,
+                AIResource,
+                data.name,
+                f"environment {environment.name!r} already has a resource named {data.name!r}",
+                AIResource.environment_id == environment.id,
+            )
             resource.name = data.name
         if isinstance(data.description, str):
             resource.description = data.description
@@ -368,8 +347,8 @@ class ResourcesController(Controller):
         db: Db,
     ) -> None:
         """Delete a resource (``ai-resource:delete``) and its key assignments."""
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        resource = await _find(db, environment, resource_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        resource = await find_in_environment(db, AIResource, environment, resource_key, "resource")
         policy_resource = ai_resource(workspace, environment, resource.name)
         await caller.require("ai-resource:delete", policy_resource)
         before = await _shown(db, environment, resource)
@@ -402,8 +381,8 @@ class ResourcesController(Controller):
         """What a sample request would do (``ai-resource:get``): the rule that matches, a
         block, the events, and the chain of models and connections; nothing is called."""
         gateway = gateway_of(state)
-        workspace, environment = await _scope(db, workspace_key, environment_key)
-        resource = await _find(db, environment, resource_key)
+        workspace, environment = await find_scope(db, workspace_key, environment_key)
+        resource = await find_in_environment(db, AIResource, environment, resource_key, "resource")
         await caller.require("ai-resource:get", ai_resource(workspace, environment, resource.name))
         plugins = resolve_selection(gateway.plugins, environment.plugins)
         snapshot = await environment_snapshot(db, gateway, plugins, workspace, environment)

@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from switchboard.accounts.principals import load_user_principal
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import find_role, find_user, role_resource, user_resource
+from switchboard.api.lookup import (
+    find_role,
+    find_user,
+    refuse_taken,
+    role_resource,
+    user_resource,
+)
 from switchboard.api.shapes import ApiShape, Page, paginate
 from switchboard.api.users_shapes import RoleCreate, RoleOut, RoleUpdate
 from switchboard.authorization import CORE_ACTIONS, authorize
@@ -92,11 +98,6 @@ def _refuse_builtin(role: Role, what: str) -> None:
         raise Conflict(f"{role.name!r} is a built-in role and cannot be {what}; copy it instead")
 
 
-async def _refuse_taken(db: Db, name: str) -> None:
-    if await db.scalar(select(Role.id).where(Role.name == name)):
-        raise Conflict(f"a role named {name!r} already exists", param="name")
-
-
 class RolesController(Controller):
     """Roles; each is the policy resource ``role:<name>``."""
 
@@ -119,7 +120,7 @@ class RolesController(Controller):
         """Create a custom role (``role:create``); malformed statements get a 400 naming them."""
         await caller.require("role:create", role_resource(data.name))
         statements = _validated(gateway_of(state), data.statements)
-        await _refuse_taken(db, data.name)
+        await refuse_taken(db, Role, data.name, f"a role named {data.name!r} already exists")
         role = Role(name=data.name, description=data.description, statements=statements)
         db.add(role)
         try:
@@ -160,7 +161,7 @@ class RolesController(Controller):
         before = _role_out(role)
         if isinstance(data.name, str) and data.name != role.name:
             await caller.require("role:create", role_resource(data.name))
-            await _refuse_taken(db, data.name)
+            await refuse_taken(db, Role, data.name, f"a role named {data.name!r} already exists")
             role.name = data.name
         if isinstance(data.description, str):
             role.description = data.description

@@ -20,7 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from switchboard.api.audit_log import commit_change
 from switchboard.api.deps import CallerDep, Db, Limit, Offset, gateway_of
-from switchboard.api.lookup import find_user, find_workspace, workspace_resource
+from switchboard.api.lookup import (
+    find_user,
+    find_workspace,
+    refuse_taken,
+    workspace_resource,
+)
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.db.models import Environment, User, Workspace, WorkspaceMember
 from switchboard.errors import BadRequest, Conflict, NotFound
@@ -92,11 +97,6 @@ def _workspace_out(workspace: Workspace, caller: CallerDep) -> WorkspaceOut:
     )
 
 
-async def _refuse_taken(db: Db, name: str) -> None:
-    if await db.scalar(select(Workspace.id).where(Workspace.name == name)):
-        raise Conflict(f"a workspace named {name!r} already exists", param="name")
-
-
 class WorkspacesController(Controller):
     """Workspaces: the top-level tenancy."""
 
@@ -122,7 +122,9 @@ class WorkspacesController(Controller):
     ) -> WorkspaceOut:
         """Create a workspace (``workspace:create``); the caller becomes its owner."""
         await caller.require("workspace:create", workspace_resource(data.name))
-        await _refuse_taken(db, data.name)
+        await refuse_taken(
+            db, Workspace, data.name, f"a workspace named {data.name!r} already exists"
+        )
         workspace = Workspace(name=data.name, description=data.description)
         db.add(workspace)
         try:
@@ -173,7 +175,9 @@ class WorkspacesController(Controller):
         await caller.require("workspace:update", workspace_resource(workspace))
         before = _workspace_out(workspace, caller)
         if data.name is not None and data.name != workspace.name:
-            await _refuse_taken(db, data.name)
+            await refuse_taken(
+                db, Workspace, data.name, f"a workspace named {data.name!r} already exists"
+            )
             workspace.name = data.name
         if data.description is not None:
             workspace.description = data.description

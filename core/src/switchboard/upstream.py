@@ -13,6 +13,7 @@ measured here, httpx's pool collapses under concurrency (see the README).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
@@ -122,9 +123,10 @@ def translated_errors(provider: str) -> Iterator[None]:
             "timeout", f"{provider} did not answer in time ({type(exc).__name__})"
         ) from None
     except aiohttp.ClientConnectorError as exc:
-        raise ProviderError(
-            "network", f"cannot connect to {provider}: {exc.os_error.strerror or exc}"
-        ) from None
+        # The reason only: the upstream's address is internal and reaches API callers.
+        errno = exc.os_error.errno
+        reason = os.strerror(errno) if errno else type(exc.os_error).__name__
+        raise ProviderError("network", f"cannot connect to {provider}: {reason}") from None
     except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
         raise ProviderError(
             "network", f"{provider} closed the connection mid-answer ({type(exc).__name__})"

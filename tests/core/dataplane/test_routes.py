@@ -4,9 +4,6 @@ gateway, fake providers speaking their real wire formats."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -14,88 +11,9 @@ import httpx
 import openai
 import pytest
 
-from switchboard.settings import Settings, load_settings
-from switchboard.testing import RunningGateway
-from switchboard.testing.fakes.anthropic import AnthropicFake
-from switchboard.testing.fakes.openai import OpenAIFake
 from switchboard.testing.openai_schema import validate
-from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, expect, login
-
-ENV = "/api/v1/workspaces/acme/environments/prod"
-UPSTREAM_KEY = "sk-upstream-openai"
-ANTHROPIC_KEY = "sk-ant-upstream"
-
-
-@pytest.fixture
-def switchboard_settings(tmp_path: Path) -> Settings:
-    return load_settings({}, data_dir=str(tmp_path / "data"), admin_password=ADMIN_PASSWORD)
-
-
-@dataclass
-class World:
-    """A gateway with a workspace, an environment, connections to two fakes, and a key."""
-
-    gateway: RunningGateway
-    admin: Api
-    openai_fake: OpenAIFake
-    backup_fake: OpenAIFake
-    anthropic_fake: AnthropicFake
-    key: str
-
-    def client(self, key: str | None = None, base: str = "/v1") -> openai.OpenAI:
-        return openai.OpenAI(
-            api_key=key or self.key, base_url=self.gateway.url + base, max_retries=0
-        )
-
-    def resource(self, name: str, **fields: Any) -> dict[str, Any]:
-        body = {"name": name, "model": {"provider": "openai", "model": "gpt-4o-mini"}, **fields}
-        created: dict[str, Any] = expect(self.admin.post(f"{ENV}/resources", body), 201)
-        return created
-
-    def assign(self, key_name: str, *resources: str) -> None:
-        expect(self.admin.patch(f"{ENV}/api-keys/{key_name}", {"resources": list(resources)}), 200)
-
-
-@pytest.fixture
-def world(gateway: RunningGateway) -> Iterator[World]:
-    with (
-        OpenAIFake(api_key=UPSTREAM_KEY) as primary,
-        OpenAIFake(api_key=UPSTREAM_KEY) as backup,
-        AnthropicFake(api_key=ANTHROPIC_KEY) as claude,
-    ):
-        admin = login(gateway.url, Transcript(), "admin", ADMIN_PASSWORD).as_token()
-        expect(admin.post("/api/v1/workspaces", {"name": "acme"}), 201)
-        expect(admin.post("/api/v1/workspaces/acme/environments", {"name": "prod"}), 201)
-        for name, fake in (("openai-main", primary), ("openai-backup", backup)):
-            body = {
-                "name": name,
-                "provider": "openai",
-                "settings": {"baseUrl": fake.url + "/v1"},
-                "credentials": {"apiKey": UPSTREAM_KEY},
-            }
-            expect(admin.post(f"{ENV}/connections", body), 201)
-        expect(
-            admin.post(
-                f"{ENV}/connections",
-                {
-                    "name": "claude",
-                    "provider": "anthropic",
-                    "settings": {"baseUrl": claude.url},
-                    "credentials": {"apiKey": ANTHROPIC_KEY},
-                },
-            ),
-            201,
-        )
-        world = World(gateway, admin, primary, backup, claude, key="")
-        world.resource(
-            "chat",
-            model={"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-main"},
-        )
-        created = expect(
-            admin.post(f"{ENV}/api-keys", {"name": "backend", "resources": ["chat"]}), 201
-        )
-        world.key = created["key"]
-        yield world
+from tests.core.api.client import expect
+from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, World
 
 
 def _encoded(value: Any) -> Any:
@@ -363,3 +281,20 @@ def test_openai_sdk_through_an_anthropic_provider(world: World) -> None:
     assert answer.choices[0].message.content == "Hello from Claude"
     assert answer.usage is not None and answer.usage.completion_tokens == 4
     assert fake.last.json["max_tokens"] == 64
+
+
+def test_fields_the_gateway_does_not_know_are_reported_as_dropped(world: World) -> None:
+    world.openai_fake.script(world.openai_fake.completion("ok"))
+    response = httpx.post(
+        world.gateway.url + "/v1/chat/completions",
+        headers={"authorization": f"Bearer {world.key}"},
+        json={
+            "model": "chat",
+            "messages": [{"role": "user", "content": "x"}],
+            "verbosity": "low",
+            "prompt_cache_key": "k1",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["x-switchboard-dropped-params"] == "prompt_cache_key,verbosity"
+    assert "verbosity" not in world.openai_fake.last.json

@@ -12,6 +12,7 @@ touches the database on the hot path (the snapshots of :mod:`runtime` do).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ class AllAttemptsFailed(GatewayError):
     """Every model of the chain failed; the message says what each attempt got."""
 
     def __init__(self, status: int, message: str, retry_after: float | None) -> None:
-        headers = {"retry-after": str(max(1, round(retry_after)))} if retry_after else None
+        # Rounded up: retrying before the provider's limit resets only fails again.
+        headers = {"retry-after": str(max(1, math.ceil(retry_after)))} if retry_after else None
         super().__init__(message, code="all_attempts_failed", headers=headers)
         self.status_code = status
         self.error_type = "rate_limit_error" if status == 429 else "api_error"
@@ -409,7 +411,12 @@ class Pipeline:
         outcome: Outcome,
     ) -> None:
         latency = round((time.perf_counter() - started) * 1000, 3)
-        status = error.status or (504 if error.error_class == "timeout" else 502)
+        # A malformed 200 is a failure too: count it as the gateway would answer it.
+        status = (
+            error.status
+            if error.status and error.status >= 400
+            else (504 if error.error_class == "timeout" else 502)
+        )
         self.runtime.error_rates.record(attempt.model.provider, attempt.model.model, status)
         outcome.attempt = attempt
         outcome.dropped_params = call.dropped_params

@@ -50,7 +50,11 @@ def test_create_get_list_update_delete(world: Harness, fake: OpenAIFake) -> None
     admin = world.admin
     created = expect(admin.post(BASE, connection(fake)), 201)
     assert created["provider"] == "openai"
-    assert created["settings"] == {"baseUrl": fake.url + "/v1", "organization": None, "project": None}
+    assert created["settings"] == {
+        "baseUrl": fake.url + "/v1",
+        "organization": None,
+        "project": None,
+    }
     assert created["credentialFields"] == ["apiKey"]
     assert created["secretBox"] == "libsodium"
     assert created["timeouts"] == {"connect": 10.0, "firstByte": 120.0, "total": 600.0}

@@ -20,66 +20,12 @@ from switchboard.testing.fakes.openai import OpenAIFake
 from switchboard.testing.openai_schema import validate
 from tests.core.api.client import expect
 from tests.core.dataplane.conftest import ENV, World
+from tests.seed_examples import SEED_ADVANCED, SEED_ERROR_RATE, SEED_TOKENS, SEED_TOOLS
 
 GROQ_KEY = "gsk-upstream-groq"
 GROQ_MODEL = "llama-3.1-70b-versatile"
 SHORT = "What is 2 + 2?"  # a few tokens
 LONG = "Please summarise the following notes. " + "word " * 400  # some 500 tokens
-
-# The routing examples of the seed (reference/seed-core-components.md), verbatim.
-SEED_SMALL_REQUESTS = """
-routing:
-  enabled: true
-  conditions:
-    - description: "Use Groq for small requests"
-      if:
-        - field: requestTokens
-          operator: lessThan
-          value: 100
-      then:
-        provider: groq
-        model: llama-3.1-70b-versatile
-"""
-SEED_ERROR_RATE = """
-routing:
-  enabled: true
-  conditions:
-    - description: "Switch to Anthropic if error rate is high"
-      if:
-        - field: errorRate
-          operator: greaterThan
-          value: 10
-          window: 10  # minutes
-      then:
-        provider: anthropic
-        model: claude-3-5-sonnet-20241022
-"""
-SEED_TOOLS = """
-routing:
-  enabled: true
-  conditions:
-    - description: "Use GPT-4 for requests with tools"
-      if:
-        - field: hasTools
-          operator: equals
-          value: true
-      then:
-        provider: openai
-        model: gpt-4o
-"""
-SEED_ADVANCED = """
-routing:
-  enabled: true
-  mode: advanced
-  conditions:
-    - description: "Complex routing logic"
-      expression: |
-        requestTokens < 100 && errorRate(10, 'any') < 5
-      then:
-        provider: groq
-        model: llama-3.1-70b-versatile
-        traffic: 50  # 50% of matching requests
-"""
 
 MAIN_MINI = {"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-main"}
 WEATHER_TOOL: Any = {
@@ -137,7 +83,7 @@ def counts(*fakes: FakeServer) -> tuple[int, ...]:
 
 def test_seed_small_requests_go_to_groq(world: World) -> None:
     groq = groq_fake(world)
-    world.resource("router", model=MAIN_MINI, routing=seed(SEED_SMALL_REQUESTS))
+    world.resource("router", model=MAIN_MINI, routing=seed(SEED_TOKENS))
     world.assign("backend", "router")
     groq.script(groq.completion("4, says Groq"))
     raw = world.client().chat.completions.with_raw_response.create(

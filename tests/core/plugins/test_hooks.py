@@ -12,6 +12,7 @@ from litestar import get
 from litestar.types import ControllerRouterHandler
 
 from switchboard.context import GatewayContext, Principal, RequestInfo
+from switchboard.dataplane.error_rates import ErrorRates
 from switchboard.dataplane.openai_types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -20,7 +21,6 @@ from switchboard.dataplane.openai_types import (
     ChunkChoice,
     ChunkDelta,
 )
-from switchboard.dataplane.error_rates import ErrorRates
 from switchboard.errors import BadRequest, Forbidden, RequestRejected
 from switchboard.hookspecs import hookimpl
 from switchboard.interfaces import ActionSpec, CapacityCheck, ProviderCall

@@ -36,11 +36,13 @@ def env_for(data_dir: Path, **variables: str) -> dict[str, str]:
 
 
 def switchboard(
-    *args: str, env: dict[str, str], timeout: float = 60
+    *args: str, env: dict[str, str], timeout: float = 60, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``python -m switchboard ARGS`` as a separate process, its output captured."""
     return subprocess.run(
         [sys.executable, "-m", "switchboard", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,

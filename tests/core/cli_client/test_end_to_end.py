@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from switchboard.testing.server import RunningGateway
 from tests.core.cli_client.helpers import ADMIN_PASSWORD, http_login
+from tests.core.test_cli import switchboard as run_switchboard
 
 
 def switchboard(*args: str, config_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
     env["SWITCHBOARD_CONFIG_DIR"] = str(config_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "switchboard", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_switchboard(*args, env=env, stdin=stdin)
 
 
 def test_login_create_a_user_list_and_logout(gateway: RunningGateway, tmp_path: Path) -> None:

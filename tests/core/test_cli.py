@@ -229,3 +229,13 @@ def test_unknown_plugin_in_the_allow_list_stops_the_command(
         main(["plugins", "list"])
     assert exited.value.code == 1
     assert "SWITCHBOARD_PLUGINS names unknown plugin(s) 'typo'" in capsys.readouterr().err
+
+
+def test_client_commands_ignore_the_local_servers_settings(tmp_path: Path) -> None:
+    env = env_for(tmp_path, SWITCHBOARD_PORT="not-a-port", SWITCHBOARD_CONFIG_DIR=str(tmp_path))
+    result = switchboard("users", "list", env=env)
+    assert result.returncode == 1
+    assert "not signed in" in result.stderr  # the client's own error, not SWITCHBOARD_PORT's
+    assert "SWITCHBOARD_PORT" not in result.stderr
+    served = switchboard("serve", env=env)
+    assert served.stderr.startswith("error: SWITCHBOARD_PORT")

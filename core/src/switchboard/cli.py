@@ -215,6 +215,11 @@ def secrets_rotate(ctx: Context, dry_run: bool) -> None:
         fail(f"{len(report.failures)} connection(s) could not be re-sealed")
 
 
+# Commands that talk to a gateway over HTTP: the local server's settings do not concern
+# them, so a bad SWITCHBOARD_PORT on an admin's laptop must not stop `switchboard users list`.
+CLIENT_COMMANDS = frozenset({"login", "logout", "users", "roles", "apply", "export"})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``switchboard`` command."""
     args = sys.argv[1:] if argv is None else argv
@@ -222,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        if not wants_help:
+        if not wants_help and not (args and args[0] in CLIENT_COMMANDS):
             fail(str(exc))
         settings = Settings()
     configure_logging(settings)

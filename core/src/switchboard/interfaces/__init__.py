@@ -10,6 +10,7 @@ from switchboard.interfaces.limiter import (
     CapacityCheck,
     CapacityExhausted,
     CapacityLimiter,
+    CapacityUnavailable,
     PeriodUsage,
     Reservation,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "CapacityCheck",
     "CapacityExhausted",
     "CapacityLimiter",
+    "CapacityUnavailable",
     "Decision",
     "PeriodUsage",
     "Provider",

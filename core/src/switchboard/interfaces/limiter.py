@@ -37,7 +37,14 @@ from typing import ClassVar, Literal
 
 import msgspec
 
-__all__ = ["CapacityCheck", "CapacityExhausted", "CapacityLimiter", "PeriodUsage", "Reservation"]
+__all__ = [
+    "CapacityCheck",
+    "CapacityExhausted",
+    "CapacityLimiter",
+    "CapacityUnavailable",
+    "PeriodUsage",
+    "Reservation",
+]
 
 Period = Literal["minute", "hour", "day", "week", "month"]
 Level = Literal["connection", "resource", "api-key", "custom"]
@@ -73,18 +80,29 @@ class CapacityCheck(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Reservation(msgspec.Struct, frozen=True, kw_only=True):
-    """What a successful :meth:`CapacityLimiter.reserve` holds until reconciled or released."""
+    """What a successful :meth:`CapacityLimiter.reserve` holds until reconciled or released.
+
+    ``token`` identifies the reservation to the limiter that made it.
+    """
 
     checks: tuple[CapacityCheck, ...]
     token: str = ""
 
 
 class PeriodUsage(msgspec.Struct, frozen=True, kw_only=True):
-    """Current use of one check's window."""
+    """Current use of one check's window.
+
+    ``remaining_requests`` / ``remaining_tokens``: what is left of each limit (``None`` when
+    not limited; ``0`` when over it after a reconcile). ``reset_seconds``: seconds until the
+    oldest counted reservation leaves the window (``0.0`` when the window is empty).
+    """
 
     check: CapacityCheck
     requests: int
     tokens: int
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+    reset_seconds: float = 0.0
 
 
 class CapacityExhausted(Exception):
@@ -101,6 +119,13 @@ class CapacityExhausted(Exception):
             f"{check.level} capacity exhausted: {dimension} per {check.period} "
             f"(retry after {retry_after:.0f}s)"
         )
+
+
+class CapacityUnavailable(Exception):
+    """The limiter cannot decide (its shared store, e.g. Redis, is unreachable) and fails closed.
+
+    The message names the cause; the gateway answers 503 with it.
+    """
 
 
 class CapacityLimiter(abc.ABC):

@@ -5,9 +5,10 @@ They are plain typed values so hook implementations never reach into the core's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -36,6 +37,22 @@ class RequestInfo(msgspec.Struct, frozen=True, kw_only=True):
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""
         return self.headers.get(name.lower())
+
+    @classmethod
+    def from_scope(cls, scope: Mapping[str, Any], path: str | None = None) -> RequestInfo:
+        """The request of an HTTP ASGI ``scope`` (``path`` overrides the scope's own).
+
+        Read straight from the scope, whose header names are already lower-case: this runs
+        on every data-plane request, and a framework's richer objects cost more to build.
+        """
+        client = scope.get("client")
+        return cls(
+            request_id=scope.get("state", {}).get("request_id", ""),
+            method=scope["method"],
+            path=path or scope["path"],
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+            client_ip=client[0] if client else None,
+        )
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):

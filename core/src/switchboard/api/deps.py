@@ -44,20 +44,8 @@ def gateway_of(state: State) -> Gateway:
 
 
 def request_info(request: Request[Any, Any, Any]) -> RequestInfo:
-    """What authenticators and plugins may see of an HTTP request.
-
-    Read straight from the ASGI scope (header names there are already lower-case): it runs
-    on every data-plane request, and Litestar's richer objects cost more to build.
-    """
-    scope = request.scope
-    client = scope.get("client")
-    return RequestInfo(
-        request_id=scope.get("state", {}).get("request_id", ""),
-        method=scope["method"],
-        path=scope["path"],
-        headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-        client_ip=client[0] if client else None,
-    )
+    """What authenticators and plugins may see of an HTTP request."""
+    return RequestInfo.from_scope(request.scope)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 
 from litestar import asgi
 from litestar.enums import ScopeType
-from litestar.types import HTTPScope, Receive, Scope, Send
+from litestar.types import Receive, Scope, Send
 
 from switchboard.context import RequestInfo
 from switchboard.dataplane.routes import ENDPOINTS, Answer, Call, openai_error
@@ -38,18 +38,6 @@ class MethodNotAllowed(GatewayError):
 
     status_code = 405
     error_type = "invalid_request_error"
-
-
-def request_info_of(scope: HTTPScope, path: str) -> RequestInfo:
-    """What plugins may see of the request (header names are lower-case in ASGI)."""
-    client = scope.get("client")
-    return RequestInfo(
-        request_id=scope.get("state", {}).get("request_id", ""),
-        method=scope["method"],
-        path=path,
-        headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-        client_ip=client[0] if client else None,
-    )
 
 
 async def _body(receive: Receive, limit: int) -> bytes:
@@ -119,7 +107,7 @@ async def data_plane(scope: Scope, receive: Receive, send: Send) -> None:
         body = b""
         if method == "POST":
             body = await _body(receive, gateway.settings.max_body_bytes)
-        info = request_info_of(scope, path)
+        info = RequestInfo.from_scope(scope, path)
         answer = await handler(pipeline, Call(info=info, body=body, scope=target))
     except GatewayError as error:
         answer = openai_error(error)

@@ -50,7 +50,8 @@ def test_the_selection_decides_which_hooks_run(host: PluginHost) -> None:
     host.register(Counter(), name="counter")
     request = make_call().request
     on = resolve_selection(host, {})
-    off = resolve_selection(host, {"counter": {"enabled": False}})
+    # The bundled tokenizer would answer too: switch it off to see the selection's effect.
+    off = resolve_selection(host, {"counter": {"enabled": False}, "tokenizer": {"enabled": False}})
     assert on.hooks.count_tokens(request=request, model="m") == 99
     assert off.hooks.count_tokens(request=request, model="m") is None
 

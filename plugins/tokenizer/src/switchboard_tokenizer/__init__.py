@@ -1,0 +1,1 @@
+"""Switchboard's tokenizer: offline prompt token counts with OpenAI's BPE vocabularies."""

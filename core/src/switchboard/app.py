@@ -136,8 +136,18 @@ async def _start(gateway: Gateway, *, auto_migrate: bool) -> None:
     if settings.redis_url:
         from redis.asyncio import Redis
 
+        # Publish/subscribe and the readiness ping need no cluster client: a Redis Cluster
+        # passes a PUBLISH on to every node, so one connection to the URL's node is enough.
         gateway.redis = Redis.from_url(settings.redis_url)
-        gateway.login_throttle = RedisLoginThrottle(gateway.redis)
+        if settings.redis_cluster:
+            from redis.asyncio.cluster import RedisCluster
+
+            # Keyed commands follow their key's slot to its node (the layout is asked for
+            # on first use).
+            gateway.redis_cluster = RedisCluster.from_url(settings.redis_url)
+            gateway.login_throttle = RedisLoginThrottle(gateway.redis_cluster)
+        else:
+            gateway.login_throttle = RedisLoginThrottle(gateway.redis)
     elif settings.workers > 1:
         log.warning(
             "SWITCHBOARD_WORKERS=%d without SWITCHBOARD_REDIS_URL: capacity limits and caches "
@@ -168,6 +178,8 @@ async def _stop(gateway: Gateway) -> None:
         for box in gateway.registry.secret_boxes.available():
             await box.aclose()
     await gateway.context.aclose()
+    if gateway.redis_cluster is not None:
+        await gateway.redis_cluster.aclose()
     if gateway.redis is not None:
         await gateway.redis.aclose()
     if gateway.engine is not None:

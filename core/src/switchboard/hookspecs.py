@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Recorder,
         SecretBox,
     )
+    from switchboard.interfaces.provider import Upstream
     from switchboard.records import ManagementEvent, RequestRecord
     from switchboard.routing import RouteDecision, RoutingInput
 
@@ -274,11 +275,14 @@ def switchboard_count_tokens(request: ChatCompletionRequest, model: str) -> int 
 
 @hookspec
 def switchboard_capacity_checks(
-    call: ProviderCall, principal: Principal
+    call: Upstream, principal: Principal
 ) -> Iterable[CapacityCheck] | None:
     """Called before each attempt to add limits to the core's (connection, resource, key).
 
-    :return: extra checks, e.g. a per-user or per-client-IP limit (level ``custom``).
+    :param call: the attempt (a chat ``ProviderCall`` or an ``EmbeddingCall``).
+    :return: extra checks, e.g. a per-user or per-client-IP limit (level ``custom``); they
+        are checked after the key's and resource's and before the connection's, and a
+        refusal ends the request (like a key's or resource's own limit).
 
     Every implementation is called; all checks are reserved together, all or nothing. Sync.
     """

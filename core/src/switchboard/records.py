@@ -51,6 +51,7 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     completion_tokens: int = 0
     cached_tokens: int = 0
     time_to_first_token_ms: float | None = None
+    queue_wait_ms: float = 0.0
     latency_ms: float = 0.0
     gateway_latency_ms: float = 0.0
     client_ip: str | None = None

@@ -31,8 +31,9 @@ class RoutingInput(msgspec.Struct, frozen=True, kw_only=True):
     ``variables`` starts with the core's fields (``requestTokens``, ``hasTools``,
     ``messagesCount``, ``stream``, ``maxTokens``, ``lastMessage``, ``systemPrompt``,
     ``apiKeyName``, ``apiKeyLabels``, ``metadata``, ``headers``, ``model``) and gains
-    whatever ``switchboard_routing_variables`` implementations add. ``error_rates`` answers
-    ``errorRate(window, status, provider, model)`` from a recent snapshot, without I/O.
+    whatever ``switchboard_routing_variables`` implementations add. ``error_rates`` (the
+    environment's) answers ``errorRate(window, status, provider, model, connection)`` from a
+    recent snapshot of every process's counts plus this process's newest ones, without I/O.
     """
 
     environment_id: str

@@ -69,6 +69,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             )
         ),
     ] = ""
+    redis_cluster: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "`true`: `SWITCHBOARD_REDIS_URL` names a node of a Redis Cluster; the capacity "
+                "limiter and the login throttle use a cluster client, cache invalidation "
+                "(pub/sub, broadcast by the cluster) and `/readyz` the node in the URL."
+            )
+        ),
+    ] = False
     host: Annotated[str, msgspec.Meta(description="Address `switchboard serve` binds.")] = (
         "127.0.0.1"
     )

@@ -85,18 +85,21 @@ GET    /workspaces/{ws}/environments/{env}/connections/{conn}         |   +     
 PATCH  /workspaces/{ws}/environments/{env}/connections/{conn}         |   +     x   x    x      +     +       x      -   | 200 | ai-connection:update         | {prod}:ai-connection:main
 DELETE /workspaces/{ws}/environments/{env}/connections/{conn}         |   +     x   x    x      +     +       x      -   | 204 | ai-connection:delete         | {prod}:ai-connection:doomed-{me}
 POST   /workspaces/{ws}/environments/{env}/connections/{conn}/test    |   +     x   x    x      +     +       x      -   | 200 | ai-connection:update         | {prod}:ai-connection:main
+GET    /workspaces/{ws}/environments/{env}/connections/{conn}/capacity|   +     x   x    +      +     +       x      -   | 200 | ai-connection:get            | {prod}:ai-connection:main
 GET    /workspaces/{ws}/environments/{env}/resources                  |   +     x   x    +      +     +       x      -   | 200 | ai-resource:list             | workspace:A
 POST   /workspaces/{ws}/environments/{env}/resources                  |   +     x   x    x      +     +       x      -   | 201 | ai-resource:create           | {prod}:ai-resource:res-{me}
 GET    /workspaces/{ws}/environments/{env}/resources/{res}            |   +     x   x    +      +     +       x      -   | 200 | ai-resource:get              | {prod}:ai-resource:chat
 PATCH  /workspaces/{ws}/environments/{env}/resources/{res}            |   +     x   x    x      +     +       x      -   | 200 | ai-resource:update           | {prod}:ai-resource:chat
 DELETE /workspaces/{ws}/environments/{env}/resources/{res}            |   +     x   x    x      +     +       x      -   | 204 | ai-resource:delete           | {prod}:ai-resource:doomed-{me}
 POST   /workspaces/{ws}/environments/{env}/resources/{res}/test-route |   +     x   x    +      +     +       x      -   | 200 | ai-resource:get              | {prod}:ai-resource:chat
+GET    /workspaces/{ws}/environments/{env}/resources/{res}/capacity   |   +     x   x    +      +     +       x      -   | 200 | ai-resource:get              | {prod}:ai-resource:chat
 GET    /workspaces/{ws}/environments/{env}/api-keys                   |   +     x   x    +      +     +       x      -   | 200 | api-key:list                 | workspace:A
 POST   /workspaces/{ws}/environments/{env}/api-keys                   |   +     x   x    x      +     +       x      -   | 201 | api-key:create               | {prod}:api-key:key-{me}
 GET    /workspaces/{ws}/environments/{env}/api-keys/{key}             |   +     x   x    +      +     +       x      -   | 200 | api-key:get                  | {prod}:api-key:backend
 PATCH  /workspaces/{ws}/environments/{env}/api-keys/{key}             |   +     x   x    x      +     +       x      -   | 200 | api-key:update               | {prod}:api-key:backend
 DELETE /workspaces/{ws}/environments/{env}/api-keys/{key}             |   +     x   x    x      +     +       x      -   | 204 | api-key:delete               | {prod}:api-key:doomed-{me}
 POST   /workspaces/{ws}/environments/{env}/api-keys/{key}/rotate      |   +     x   x    x      +     +       x      -   | 200 | api-key:update               | {prod}:api-key:backend
+GET    /workspaces/{ws}/environments/{env}/api-keys/{key}/capacity    |   +     x   x    +      +     +       x      -   | 200 | api-key:get                  | {prod}:api-key:backend
 GET    /providers                                                     |   +     +   +    +      +     +       +      -   | 200 |                              |
 GET    /audit-events                                                  |   +     +   +    +      +     +       +      -   | 200 |                              |
 GET    /audit-events?workspace=A                                      |   +     x   x    +      +     +       x      -   | 200 | audit-event:list             | workspace:A
@@ -425,6 +428,9 @@ REQUESTS: dict[str, Builder] = {
     "POST /api/v1/workspaces/{ws}/environments/{env}/connections/{conn}/test": _fixed(
         "POST", f"{CONNECTIONS}/main/test", {"model": "gpt-4o-mini"}
     ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/connections/{conn}/capacity": _fixed(
+        "GET", f"{CONNECTIONS}/main/capacity"
+    ),
     "GET /api/v1/workspaces/{ws}/environments/{env}/resources": _fixed("GET", RESOURCES),
     "POST /api/v1/workspaces/{ws}/environments/{env}/resources": lambda w, me: (
         "POST",
@@ -443,6 +449,9 @@ REQUESTS: dict[str, Builder] = {
         f"{RESOURCES}/chat/test-route",
         {"request": {"messages": [{"role": "user", "content": "hi"}]}},
     ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/resources/{res}/capacity": _fixed(
+        "GET", f"{RESOURCES}/chat/capacity"
+    ),
     "GET /api/v1/workspaces/{ws}/environments/{env}/api-keys": _fixed("GET", API_KEYS),
     "POST /api/v1/workspaces/{ws}/environments/{env}/api-keys": lambda w, me: (
         "POST",
@@ -458,6 +467,9 @@ REQUESTS: dict[str, Builder] = {
     "DELETE /api/v1/workspaces/{ws}/environments/{env}/api-keys/{key}": _delete_api_key,
     "POST /api/v1/workspaces/{ws}/environments/{env}/api-keys/{key}/rotate": _fixed(
         "POST", f"{API_KEYS}/backend/rotate", {"gracePeriodSeconds": 0}
+    ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/api-keys/{key}/capacity": _fixed(
+        "GET", f"{API_KEYS}/backend/capacity"
     ),
     "GET /api/v1/providers": _fixed("GET", "/api/v1/providers"),
     "GET /api/v1/audit-events": _fixed("GET", "/api/v1/audit-events"),

@@ -397,6 +397,36 @@ def test_dry_run_seed_error_rate_switches_to_anthropic(world: Harness) -> None:
     assert dry_run(world.admin, {"request": chat(), "errorRates": elsewhere})["rule"] == "primary"
 
 
+def test_dry_run_error_rates_of_one_connection(world: Harness) -> None:
+    per_connection = {
+        "conditions": [
+            {
+                "if": [
+                    {
+                        "field": "errorRate",
+                        "operator": "greaterThan",
+                        "value": 20,
+                        "connection": "openai-main",
+                    }
+                ],
+                "then": {"provider": "groq", "model": "llama-3.1-70b-versatile"},
+            }
+        ]
+    }
+    expect(world.admin.post(BASE, resource(routing=per_connection)), 201)
+    main_id = expect(world.admin.get(f"{ENV}/connections/openai-main"), 200)["id"]
+    model = {"provider": "openai", "model": "gpt-4o-mini", "rate": 30}
+    for via in ("openai-main", main_id):
+        rates = [{**model, "connection": via}]
+        result = dry_run(world.admin, {"request": chat(), "errorRates": rates})
+        assert result["rule"] == "conditions[0]", result
+        assert "(errorRate = 30.0)" in result["events"][0]
+    # Without a connection the attempts went through none a rule can name.
+    assert dry_run(world.admin, {"request": chat(), "errorRates": [model]})["rule"] == "primary"
+    mixed = [{**model, "rate": 10, "connection": "openai-main"}, {**model, "rate": 90}]
+    assert dry_run(world.admin, {"request": chat(), "errorRates": mixed})["rule"] == "primary"
+
+
 def test_dry_run_seed_requests_with_tools_go_to_gpt_4o(world: Harness) -> None:
     expect(world.admin.post(BASE, resource(routing=SEED_TOOLS)), 201)
     tools = dry_run(world.admin, {"request": chat(tools=[TOOL])})
@@ -508,6 +538,24 @@ def test_dry_run_block_key_labels_and_headers(world: Harness) -> None:
             },
             "errorRates[0].status",
             "a failure status",
+        ),
+        (
+            {
+                "request": chat(),
+                "errorRates": [{"provider": "openai", "model": "m", "rate": 1, "connection": "x"}],
+            },
+            "errorRates[0].connection",
+            "no connection 'x' in this environment",
+        ),
+        (
+            {
+                "request": chat(),
+                "errorRates": [
+                    {"provider": "openai", "model": "m", "rate": 1, "connection": "groq-main"}
+                ],
+            },
+            "errorRates[0].connection",
+            "'groq-main' is a groq connection, not openai",
         ),
     ],
 )

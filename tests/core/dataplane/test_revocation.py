@@ -29,6 +29,7 @@ from switchboard.testing.openai_schema import validate
 from switchboard.testing.services import require_reachable, unreachable_reason
 from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, expect, login
 from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, closed_port
+from tests.core.dataplane.processes import wait_until_up
 
 WITHIN_SECONDS = 1.0
 Running = tuple[str, "subprocess.Popen[str]"]  # a gateway's URL and its process
@@ -76,22 +77,6 @@ def _environment(data_dir: Path, redis_url: str | None) -> dict[str, str]:
     if redis_url:
         env["SWITCHBOARD_REDIS_URL"] = redis_url
     return env
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            stderr = process.stderr.read() if process.stderr else ""
-            raise AssertionError(f"serve exited: {stderr}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError("the gateway did not become ready in 60 s")
-        time.sleep(0.05)
 
 
 def _redis_url() -> str:
@@ -148,7 +133,7 @@ def served(request: pytest.FixtureRequest, gateways: dict[str, Running]) -> Iter
         OpenAIFake(api_key=UPSTREAM_KEY) as fake,
         httpx.Client(timeout=10.0, limits=httpx.Limits(max_keepalive_connections=0)) as http,
     ):
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
         admin = login(url, Transcript(), "admin", ADMIN_PASSWORD).as_token()
         expect(admin.post("/api/v1/workspaces", {"name": "acme"}), 201)
         expect(admin.post("/api/v1/workspaces/acme/environments", {"name": "prod"}), 201)

@@ -32,6 +32,18 @@ def test_off_by_default_and_on_when_listed(host: PluginHost) -> None:
     assert limiter.configured(settings) is view
 
 
+def test_the_cluster_setting_reaches_the_limiter() -> None:
+    settings = load_settings(
+        {"SWITCHBOARD_REDIS_CLUSTER": "true"}, plugins="redis-limiter", redis_url="redis://n:7000"
+    )
+    host = PluginHost(settings)
+    host.load_entry_points()
+    registry = Registry.collect(host.hooks, GatewayContext(host.settings))
+    environment = resolve_selection(host, {"redis-limiter": {}})
+    limiter = registry.capacity_limiters.get("redis", environment.enabled)
+    assert isinstance(limiter, RedisCapacityLimiter) and limiter.redis.cluster
+
+
 @pytest.mark.parametrize(
     ("settings", "field"),
     [({"failMode": "sometimes"}, "failMode"), ({"keyPrefix": "a{b}"}, "keyPrefix")],

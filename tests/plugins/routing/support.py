@@ -15,6 +15,17 @@ from switchboard.routing import ModelRef, RoutingInput
 PRIMARY = ModelRef(provider="openai", model="gpt-4o")
 
 
+class Named(msgspec.Struct, frozen=True):
+    """A connection as error rates see one: its id and its name."""
+
+    id: str
+    name: str
+
+
+CONNECTIONS: Any = (Named("c-main", "openai-main"), Named("c-backup", "openai-backup"))
+"""Connections for :meth:`ErrorRates.know_connections`."""
+
+
 def chat(text: str = "Hello", **fields: Any) -> dict[str, Any]:
     """A chat completion body with one user message and extra top-level ``fields``."""
     return {"model": "chat", "messages": [{"role": "user", "content": text}], **fields}
@@ -65,7 +76,15 @@ def advanced(expression: str, **then: Any) -> dict[str, Any]:
     return {"mode": "advanced", "conditions": [{"expression": expression, "then": target}]}
 
 
-def failing(rates: ErrorRates, provider: str, model: str, percent: int, status: int = 500) -> None:
-    """Record 100 outcomes of ``provider/model``, ``percent`` of them failing with ``status``."""
+def failing(
+    rates: ErrorRates,
+    provider: str,
+    model: str,
+    percent: int,
+    status: int = 500,
+    connection: str = "conn-1",
+) -> None:
+    """Record 100 outcomes of ``provider/model`` through ``connection`` (an id), ``percent``
+    of them failing with ``status``."""
     for index in range(100):
-        rates.record(provider, model, status if index < percent else 200)
+        rates.record(provider, model, connection, status if index < percent else 200)

@@ -15,7 +15,7 @@ from switchboard_routing import engine
 from switchboard_routing.engine import compiled, decide
 from switchboard_routing.errors import RoutingError
 from switchboard_routing.rules import DEFAULT_BLOCK_MESSAGE, compile_routing
-from tests.plugins.routing.support import PRIMARY, chat, facts, failing
+from tests.plugins.routing.support import CONNECTIONS, PRIMARY, chat, facts, failing
 from tests.seed_examples import SEED_ADVANCED, SEED_ERROR_RATE, SEED_TOKENS, SEED_TOOLS
 
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
@@ -73,6 +73,46 @@ def test_error_rate_filters_by_status_provider_and_model() -> None:
     assert rate_above(49, provider="groq") and not rate_above(50, provider="groq")
     assert rate_above(39, provider="*", status="any") and not rate_above(40, provider="*")
     assert not rate_above(0, provider="groq", model="other")
+
+
+def test_error_rate_of_one_connection_in_a_condition() -> None:
+    rates = ErrorRates()
+    rates.know_connections(CONNECTIONS)
+    failing(rates, "openai", "gpt-4o", 60, connection="c-main")
+    failing(rates, "openai", "gpt-4o", 0, connection="c-backup")
+
+    def rate_above(value: int, **query: Any) -> bool:
+        entry = {"field": "errorRate", "operator": "greaterThan", "value": value, **query}
+        routing = {"conditions": [{"if": [entry], "then": {"provider": "groq", "model": "m"}}]}
+        return decide(compile_routing(routing), facts(routing, error_rates=rates)).rule != "primary"
+
+    assert rate_above(29) and not rate_above(30)  # the primary through both: 30%
+    assert rate_above(59, connection="openai-main") and not rate_above(60, connection="c-main")
+    assert not rate_above(0, connection="openai-backup")
+    assert rate_above(59, connection="openai-main", model="gpt-4o", status="5xx")
+    assert not rate_above(0, connection="openai-main", provider="groq")
+    routing = {
+        "conditions": [
+            {
+                "if": [
+                    {
+                        "field": "errorRate",
+                        "operator": "greaterThan",
+                        "value": 50,
+                        "window": 5,
+                        "connection": "openai-main",
+                    }
+                ],
+                "then": {"provider": "openai", "model": "gpt-4o", "connection": "openai-backup"},
+            }
+        ]
+    }
+    decision = decide(compile_routing(routing), facts(routing, error_rates=rates))
+    assert decision.model == ModelRef(provider="openai", model="gpt-4o", connection="openai-backup")
+    assert (
+        "errorRate(window=5, status='any', connection='openai-main') greaterThan 50 is true "
+        "(errorRate = 60.0)"
+    ) in decision.events[0]
 
 
 def test_seed_tools_go_to_gpt_4o() -> None:

@@ -11,7 +11,7 @@ from switchboard.dataplane.error_rates import ErrorRates
 from switchboard_routing.engine import decide
 from switchboard_routing.errors import RoutingError
 from switchboard_routing.rules import compile_routing
-from tests.plugins.routing.support import advanced, chat, facts, failing
+from tests.plugins.routing.support import CONNECTIONS, advanced, chat, facts, failing
 
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
 
@@ -87,6 +87,23 @@ def test_error_rate_defaults_to_the_primary_model() -> None:
     assert not routed("errorRate(10, 'any') > 30", error_rates=rates)
 
 
+def test_error_rate_of_one_connection_by_name_or_id() -> None:
+    rates = ErrorRates()
+    rates.know_connections(CONNECTIONS)
+    failing(rates, "openai", "gpt-4o", 40, connection="c-main")
+    failing(rates, "openai", "gpt-4o", 0, connection="c-backup")
+    failing(rates, "openai", "gpt-4o-mini", 100, connection="c-backup")
+    assert routed("errorRate() == 20", error_rates=rates)  # the primary, any connection
+    assert routed("errorRate(connection='openai-main') == 40", error_rates=rates)
+    assert routed("errorRate(connection='c-main') == 40", error_rates=rates)
+    assert routed("errorRate(10, 'any', None, None, 'openai-main') == 40", error_rates=rates)
+    assert routed("errorRate(connection='openai-backup') == 50", error_rates=rates)  # any model
+    assert routed("errorRate(model='gpt-4o', connection='openai-backup') == 0", error_rates=rates)
+    assert routed("errorRate(provider='groq', connection='c-main') == 0", error_rates=rates)
+    assert routed("errorRate(connection='nowhere') == 0", error_rates=rates)
+    assert not routed("errorRate(connection=messagesCount) >= 0", error_rates=rates)
+
+
 def test_a_failing_expression_does_not_match_and_says_why() -> None:
     routing = advanced("1 / (messagesCount - 1) > 0")
     decision = decide(compile_routing(routing), facts(routing, chat()))
@@ -125,6 +142,10 @@ def test_a_failing_expression_does_not_match_and_says_why() -> None:
         ("errorRate(10, window=5)", "errorRate() got 'window' twice"),
         ("errorRate(0) > 1", "window is a number of minutes from 1 to 60 at column 11"),
         ("errorRate(10, 'teapot') > 1", "status is 'any', '4xx', '5xx'"),
+        ("errorRate(connection=5) > 1", "errorRate() connection is the name or id of a conn"),
+        ("errorRate(10, 'any', None, None, '') > 1", "connection is the name or id"),
+        ("errorRate(provider='') > 1", "errorRate() provider is a provider's name"),
+        ("errorRate(10, 'any', 'o', 'm', 'c', 1)", "errorRate() takes 0 to 5 arguments"),
         ("matches(lastMessage, '(')", "invalid regular expression"),
         ("", "write the condition as an expression"),
     ],

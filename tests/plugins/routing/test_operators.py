@@ -156,6 +156,16 @@ def test_a_plugin_variable_can_be_declared_and_used(monkeypatch: pytest.MonkeyPa
         ({**test("errorRate", "greaterThan", 5), "window": 0}, "if[0].window", "1 to 60"),
         ({**test("errorRate", "greaterThan", 5), "status": "oops"}, "if[0].status", "'4xx'"),
         ({**test("errorRate", "greaterThan", 5), "provider": 3}, "if[0].provider", "a name"),
+        (
+            {**test("errorRate", "greaterThan", 5), "connection": ""},
+            "if[0].connection",
+            "give the name or id of a connection",
+        ),
+        (
+            {**test("lastMessage", "exists"), "connection": "main"},
+            "if[0].connection",
+            "only errorRate takes window, status, provider, model and connection",
+        ),
         ({**test("lastMessage", "exists"), "colour": 1}, "if[0].colour", "unknown key"),
         ("requestTokens < 5", "if[0]", "a test is {field, operator, value}"),
     ],

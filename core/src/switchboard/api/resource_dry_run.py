@@ -55,12 +55,18 @@ _SIMULATED_ATTEMPTS = 1000
 
 class ErrorRateSample(ApiShape):
     """A simulated error rate: ``rate`` percent of the recent attempts of ``provider`` /
-    ``model`` failed with ``status`` (an HTTP status, ``5xx``, ``4xx`` or ``any``: 500)."""
+    ``model`` failed with ``status`` (an HTTP status, ``5xx``, ``4xx`` or ``any``: 500).
+
+    ``connection`` (a name or id of one of the environment's connections, of ``provider``)
+    says the attempts went through it; without it they went through no connection a rule
+    can name, so only ``errorRate`` without ``connection`` sees them.
+    """
 
     provider: Annotated[str, msgspec.Meta(min_length=1)]
     model: Annotated[str, msgspec.Meta(min_length=1)]
     rate: Annotated[float, msgspec.Meta(ge=0, le=100)]
     status: str | int = "any"
+    connection: Annotated[str, msgspec.Meta(min_length=1)] | None = None
 
 
 class DryRun(ApiShape):
@@ -114,9 +120,33 @@ def _status_code(status: str | int, where: str) -> int:
     raise BadRequest(f"{where}: 'any', '4xx', '5xx' or an HTTP status such as 429", param=where)
 
 
-def simulated_error_rates(samples: Sequence[ErrorRateSample]) -> ErrorRates:
-    """An :class:`ErrorRates` whose recent outcomes give exactly the sampled rates."""
-    failures: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+def _sample_connection(
+    sample: ErrorRateSample, connections: Sequence[ConnectionConfig], where: str
+) -> ConnectionConfig | None:
+    """The connection ``sample`` names (``None``: it names none)."""
+    if sample.connection is None:
+        return None
+    found = next((c for c in connections if c.id == sample.connection), None) or next(
+        (c for c in connections if c.name == sample.connection), None
+    )
+    if found is None:
+        raise BadRequest(
+            f"{where}: no connection {sample.connection!r} in this environment", param=where
+        )
+    if found.provider.name != sample.provider:
+        raise BadRequest(
+            f"{where}: {found.name!r} is a {found.provider.name} connection, not {sample.provider}",
+            param=where,
+        )
+    return found
+
+
+def simulated_error_rates(
+    samples: Sequence[ErrorRateSample], connections: Sequence[ConnectionConfig] = ()
+) -> ErrorRates:
+    """An :class:`ErrorRates` whose recent outcomes give exactly the sampled rates
+    (``connections``: the environment's, which samples and rules may name)."""
+    failures: dict[tuple[str, str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for index, sample in enumerate(samples):
         where = f"errorRates[{index}]"
         code = _status_code(sample.status, f"{where}.status")
@@ -124,21 +154,25 @@ def simulated_error_rates(samples: Sequence[ErrorRateSample]) -> ErrorRates:
             raise BadRequest(
                 f"{where}.status: a failure status (400 and above)", param=f"{where}.status"
             )
-        counts = failures[(sample.provider, sample.model)]
+        connection = _sample_connection(sample, connections, f"{where}.connection")
+        via = "" if connection is None else connection.id
+        counts = failures[(sample.provider, sample.model, via)]
         counts[code] += round(sample.rate * _SIMULATED_ATTEMPTS / 100)
         if sum(counts.values()) > _SIMULATED_ATTEMPTS:
+            through = "" if connection is None else f" through {connection.name}"
             raise BadRequest(
-                f"{where}.rate: the rates of {sample.provider}/{sample.model} add up to more "
-                "than 100",
+                f"{where}.rate: the rates of {sample.provider}/{sample.model}{through} add up "
+                "to more than 100",
                 param=f"{where}.rate",
             )
     rates = ErrorRates()
-    for (provider, model), counts in failures.items():
+    rates.know_connections(connections)
+    for (provider, model, via), counts in failures.items():
         for code, count in counts.items():
-            for _ in range(count):
-                rates.record(provider, model, code)
-        for _ in range(_SIMULATED_ATTEMPTS - sum(counts.values())):
-            rates.record(provider, model, 200)
+            rates.record(provider, model, via, code, count=count)
+        successes = _SIMULATED_ATTEMPTS - sum(counts.values())
+        if successes:
+            rates.record(provider, model, via, 200, count=successes)
     return rates
 
 
@@ -287,5 +321,5 @@ def dry_run(
         path="/v1/chat/completions",
         headers={k.lower(): v for k, v in data.headers.items()},
     )
-    rates = simulated_error_rates(data.error_rates)
+    rates = simulated_error_rates(data.error_rates, environment.connections)
     return _result(plan_route(environment, resource, request, principal, info, rates))

@@ -8,6 +8,7 @@ from litestar.di import Provide
 from switchboard.api.api_keys import ApiKeysController
 from switchboard.api.audit import AuditController
 from switchboard.api.auth import AuthController
+from switchboard.api.capacity_usage import CapacityUsageController
 from switchboard.api.connections import ConnectionsController
 from switchboard.api.deps import provide_caller, provide_db
 from switchboard.api.environments import EnvironmentsController
@@ -32,6 +33,7 @@ api_router = Router(
         ConnectionsController,
         ResourcesController,
         ApiKeysController,
+        CapacityUsageController,
         ProvidersController,
         AuditController,
     ],

@@ -15,8 +15,8 @@ from typing import Any
 import msgspec
 
 from switchboard.capacity import CapacityEntry
-from switchboard.interfaces import Provider
-from switchboard.interfaces.provider import Timeouts
+from switchboard.interfaces import CapacityLimiter, Provider
+from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
 from switchboard.plugins.selection import EnvironmentPlugins
 from switchboard.routing import ModelRef
 
@@ -55,6 +55,8 @@ class ConnectionConfig(msgspec.Struct, frozen=True, kw_only=True):
     capacity: tuple[CapacityEntry, ...]
     timeouts: Timeouts
     enforce_discovered_capacity: bool
+    discovered: Mapping[str, DiscoveredLimits] = msgspec.field(default_factory=dict)
+    """The limits last announced per model, as stored (newer ones live in the runtime)."""
 
     def admits(self, model: str) -> bool:
         """Whether this connection may call ``model``."""
@@ -85,6 +87,8 @@ class EnvironmentRuntime(msgspec.Struct, frozen=True, kw_only=True):
     plugins: EnvironmentPlugins
     resources: Mapping[str, ResourceConfig]
     connections: tuple[ConnectionConfig, ...]
+    limiter: CapacityLimiter | None = None
+    """The capacity limiter of the environment (``None``: no limiter plugin is on)."""
 
     def connection(self, key: str) -> ConnectionConfig | None:
         """The connection with id or name ``key``."""

@@ -12,14 +12,22 @@ touches the database on the hot path (the snapshots of :mod:`runtime` do).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from switchboard.context import Principal, RequestInfo
-from switchboard.dataplane.config import ApiKeyEntry, EnvironmentRuntime, ResourceConfig
+from switchboard.dataplane.admission import Admission, CapacityRefused, Refusal
+from switchboard.dataplane.config import (
+    ApiKeyEntry,
+    ConnectionConfig,
+    EnvironmentRuntime,
+    ResourceConfig,
+)
 from switchboard.dataplane.key_secrets import hash_api_key
 from switchboard.dataplane.openai_types import (
     ChatCompletion,
@@ -29,17 +37,32 @@ from switchboard.dataplane.openai_types import (
     EmbeddingResponse,
     Usage,
 )
-from switchboard.dataplane.planning import PlannedAttempt, RoutePlan, plan_route
+from switchboard.dataplane.planning import (
+    PlannedAttempt,
+    RoutePlan,
+    estimate_input_tokens,
+    estimate_tokens,
+    plan_attempt,
+    plan_route,
+)
 from switchboard.dataplane.runtime import Runtime
 from switchboard.errors import BadRequest, Forbidden, GatewayError, NotFound, Unauthorized
-from switchboard.interfaces import ProviderCall, ProviderError
+from switchboard.interfaces import CapacityExhausted, ProviderCall, ProviderError, Reservation
 from switchboard.interfaces.provider import EmbeddingCall, Upstream
 from switchboard.plugins.hooks import Hooks
 from switchboard.recording import dispatch_record
 from switchboard.records import AttemptRecord, RequestRecord
 from switchboard.state import Gateway
 
-__all__ = ["AllAttemptsFailed", "Outcome", "Pipeline", "ProviderRefused", "api_key_of"]
+__all__ = ["AllAttemptsFailed", "Outcome", "Pipeline", "ProviderRefused", "Turn", "api_key_of"]
+
+C = TypeVar("C", bound=Upstream)
+T = TypeVar("T")
+
+_QUEUE_POLL_SECONDS = 0.25
+
+Slot = tuple[PlannedAttempt, "ConnectionConfig | None"]
+"""A model of the plan and one connection to try it on (``None``: no connection can)."""
 
 
 class ProviderRefused(GatewayError):
@@ -79,21 +102,38 @@ class Outcome:
     record: RequestRecord
     started: float
     attempt: PlannedAttempt | None = None
+    connection: ConnectionConfig | None = None
     dropped_params: list[str] = field(default_factory=list)
+    admission: Admission | None = None
 
     def headers(self) -> dict[str, str]:
-        """The ``x-switchboard-*`` headers of the answer."""
+        """The ``x-switchboard-*`` and ``x-ratelimit-*`` headers of the answer."""
         headers = {
             "x-switchboard-route": self.record.route or "",
             "x-switchboard-attempts": str(len(self.record.attempts)),
         }
-        if self.attempt is not None and self.attempt.connection is not None:
+        if self.attempt is not None and self.connection is not None:
             headers["x-switchboard-provider"] = self.attempt.model.provider
             headers["x-switchboard-model"] = self.attempt.model.model
-            headers["x-switchboard-connection"] = self.attempt.connection.name
+            headers["x-switchboard-connection"] = self.connection.name
         if self.dropped_params:
             headers["x-switchboard-dropped-params"] = ",".join(self.dropped_params)
+        if self.admission is not None and self.admission.usage:
+            headers.update(self.admission.headers())
         return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Turn(Generic[C]):
+    """An attempt whose capacity is reserved: position in the plan, model, connection, the
+    call, the reservation (``None``: nothing limits it) and when it started."""
+
+    index: int
+    attempt: PlannedAttempt
+    connection: ConnectionConfig
+    call: C
+    reservation: Reservation | None
+    started: float
 
 
 def _in_scope(environment: EnvironmentRuntime, workspace: str, name: str) -> bool:
@@ -218,15 +258,53 @@ class Pipeline:
             raise BadRequest(plan.blocked_message, code="blocked_by_routing_condition")
         return plan
 
-    def _call(
+    def prepare(
+        self,
+        environment: EnvironmentRuntime,
+        resource: ResourceConfig,
+        key: ApiKeyEntry | None,
+        principal: Principal,
+        request: ChatCompletionRequest | EmbeddingRequest,
+        outcome: Outcome,
+    ) -> None:
+        """Set up the request's capacity (its checks are built per attempt)."""
+        runtime = self.runtime
+        hooks = environment.plugins.hooks
+        if isinstance(request, EmbeddingRequest):
+            embedding = request
+
+            def count_prompt() -> int:
+                return estimate_input_tokens(embedding)
+
+            expected: int | None = 0
+        else:
+            chat = request
+
+            def count_prompt() -> int:
+                counted = hooks.count_tokens(request=chat, model=resource.model.model)
+                return counted if counted is not None else estimate_tokens(chat)
+
+            expected = chat.expected_completion_tokens
+        outcome.admission = Admission(
+            limiter=environment.limiter,
+            environment=environment,
+            resource=resource,
+            key=key,
+            principal=principal,
+            count_prompt=count_prompt,
+            expected_completion=expected,
+            estimates=runtime.estimates,
+            discovered=runtime.discovered,
+        )
+
+    def _chat_call(
         self,
         environment: EnvironmentRuntime,
         attempt: PlannedAttempt,
+        connection: ConnectionConfig,
         request: ChatCompletionRequest,
         info: RequestInfo,
     ) -> ProviderCall:
-        connection = attempt.connection
-        assert connection is not None
         return ProviderCall(
             request_id=info.request_id,
             connection_id=connection.id,
@@ -250,28 +328,20 @@ class Pipeline:
     ) -> ChatCompletion:
         """Try the plan's attempts in order until one answers."""
         hooks = environment.plugins.hooks
-        failures: list[ProviderError] = []
-        for attempt in plan.attempts:
-            if attempt.connection is None:
-                self._skipped(attempt, outcome)
-                continue
-            call = self._call(environment, attempt, request, info)
-            await hooks.before_provider_call(call=call)
-            started = time.perf_counter()
-            try:
-                answer = await attempt.connection.provider.complete(call)
-            except ProviderError as error:
-                self._failed(attempt, call, error, started, outcome)
-                if not error.falls_back:
-                    raise ProviderRefused(error) from None
-                failures.append(error)
-                continue
-            await hooks.after_provider_call(call=call, response=answer)
-            self._succeeded(attempt, call, started, outcome)
-            if isinstance(answer.usage, Usage):
-                self._usage(outcome, answer.usage.prompt_tokens, answer.usage.completion_tokens)
+
+        def make_call(attempt: PlannedAttempt, connection: ConnectionConfig) -> ProviderCall:
+            return self._chat_call(environment, attempt, connection, request, info)
+
+        async def invoke(turn: Turn[ProviderCall]) -> ChatCompletion:
+            await hooks.before_provider_call(call=turn.call)
+            answer = await turn.connection.provider.complete(turn.call)
+            await hooks.after_provider_call(call=turn.call, response=answer)
             return answer
-        raise self._all_failed(plan, failures)
+
+        turn, answer = await self._attempts(plan, outcome, make_call, invoke)
+        if isinstance(answer.usage, Usage):
+            await self._usage(outcome, turn, answer.usage.prompt_tokens, answer.usage)
+        return answer
 
     async def stream(
         self,
@@ -284,58 +354,59 @@ class Pipeline:
         """The chunks of the first attempt that starts answering; falls back until then."""
         hooks = environment.plugins.hooks
         watch_chunks = hooks.has_stream_chunk_hooks()
-        failures: list[ProviderError] = []
-        for attempt in plan.attempts:
-            if attempt.connection is None:
-                self._skipped(attempt, outcome)
-                continue
-            call = self._call(environment, attempt, request, info)
-            await hooks.before_provider_call(call=call)
-            started = time.perf_counter()
-            chunks = attempt.connection.provider.stream(call)
+
+        def make_call(attempt: PlannedAttempt, connection: ConnectionConfig) -> ProviderCall:
+            return self._chat_call(environment, attempt, connection, request, info)
+
+        async def invoke(
+            turn: Turn[ProviderCall],
+        ) -> tuple[ChatCompletionChunk, AsyncIterator[ChatCompletionChunk]]:
+            await hooks.before_provider_call(call=turn.call)
+            chunks = turn.connection.provider.stream(turn.call)
             try:
                 first = await anext(chunks)
             except StopAsyncIteration:
-                error = ProviderError("server_error", "the provider sent an empty stream")
-                self._failed(attempt, call, error, started, outcome)
-                failures.append(error)
-                continue
-            except ProviderError as error:
-                self._failed(attempt, call, error, started, outcome)
-                if not error.falls_back:
-                    raise ProviderRefused(error) from None
-                failures.append(error)
-                continue
-            outcome.record.time_to_first_token_ms = round((time.perf_counter() - started) * 1000, 3)
-            self._succeeded(attempt, call, started, outcome)
-            return self._relay(first, chunks, call, outcome, watch_chunks, hooks)
-        raise self._all_failed(plan, failures)
+                raise ProviderError("server_error", "the provider sent an empty stream") from None
+            outcome.record.time_to_first_token_ms = round(
+                (time.perf_counter() - turn.started) * 1000, 3
+            )
+            return first, chunks
+
+        turn, (first, chunks) = await self._attempts(plan, outcome, make_call, invoke)
+        return self._relay(first, chunks, turn, outcome, watch_chunks, hooks)
 
     async def _relay(
         self,
         first: ChatCompletionChunk,
         chunks: AsyncIterator[ChatCompletionChunk],
-        call: ProviderCall,
+        turn: Turn[ProviderCall],
         outcome: Outcome,
         watch_chunks: bool,
         hooks: Hooks,
     ) -> AsyncIterator[ChatCompletionChunk]:
         chunk: ChatCompletionChunk | None = first
         started = time.perf_counter()
-        while chunk is not None:
-            if watch_chunks:
-                hooks.stream_chunk(call=call, chunk=chunk)
-            if isinstance(chunk.usage, Usage):
-                self._usage(outcome, chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-            yield chunk
-            try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                chunk = None
-        if outcome.record.attempts:
-            outcome.record.attempts[-1].latency_ms += round(
-                (time.perf_counter() - started) * 1000, 3
-            )
+        usage: Usage | None = None
+        try:
+            while chunk is not None:
+                if watch_chunks:
+                    hooks.stream_chunk(call=turn.call, chunk=chunk)
+                if isinstance(chunk.usage, Usage):
+                    usage = chunk.usage
+                yield chunk
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    chunk = None
+        finally:
+            # Also when the stream breaks or the caller leaves: whatever usage was reported
+            # is settled; without any, the reservation stands as made.
+            if usage is not None:
+                await self._usage(outcome, turn, usage.prompt_tokens, usage)
+            if outcome.record.attempts:
+                outcome.record.attempts[-1].latency_ms += round(
+                    (time.perf_counter() - started) * 1000, 3
+                )
 
     # -- embeddings ------------------------------------------------------------------------------
 
@@ -349,19 +420,16 @@ class Pipeline:
     ) -> EmbeddingResponse:
         """Embeddings through the resource's model chain (routing rules are for chat)."""
         outcome.record.route = "primary"
-        failures: list[ProviderError] = []
-        for model in resource.chain:
-            candidates = environment.connections_for(model)
-            attempt = PlannedAttempt(model=model, connection=candidates[0] if candidates else None)
-            if attempt.connection is None:
-                self._skipped(attempt, outcome)
-                continue
-            connection = attempt.connection
-            call = EmbeddingCall(
+        plan = RoutePlan(
+            rule="primary", attempts=tuple(plan_attempt(environment, m) for m in resource.chain)
+        )
+
+        def make_call(attempt: PlannedAttempt, connection: ConnectionConfig) -> EmbeddingCall:
+            return EmbeddingCall(
                 request_id=info.request_id,
                 connection_id=connection.id,
                 connection_name=connection.name,
-                model=model.model,
+                model=attempt.model.model,
                 request=request,
                 settings=connection.settings,
                 credentials=connection.credentials,
@@ -369,25 +437,135 @@ class Pipeline:
                 http=self.gateway.context.http,
                 environment=environment.plugins,
             )
-            started = time.perf_counter()
+
+        async def invoke(turn: Turn[EmbeddingCall]) -> EmbeddingResponse:
+            return await turn.connection.provider.embed(turn.call)
+
+        turn, answer = await self._attempts(plan, outcome, make_call, invoke)
+        await self._usage(outcome, turn, answer.usage.prompt_tokens, None)
+        return answer
+
+    # -- attempts ----------------------------------------------------------------------------------
+
+    async def _attempts(
+        self,
+        plan: RoutePlan,
+        outcome: Outcome,
+        make_call: Callable[[PlannedAttempt, ConnectionConfig], C],
+        invoke: Callable[[Turn[C]], Awaitable[T]],
+    ) -> tuple[Turn[C], T]:
+        """Run the plan: reserve capacity, call, fall back; the turn that answered.
+
+        A refused reservation moves on like a rate limit (a key's or resource's own limit
+        ends the request, as no model would help). When nothing could even be reserved and
+        the resource has ``maxQueueWait``, the request waits in the resource's line.
+        """
+        admission = outcome.admission
+        assert admission is not None, "prepare() sets up capacity before attempts"
+        slots: list[Slot] = []
+        for attempt in plan.attempts:
+            ordered = self.runtime.headroom.order(attempt.connections, attempt.model.model)
+            slots += [(attempt, c) for c in ordered] if ordered else [(attempt, None)]
+        failures: list[ProviderError] = []
+        index = 0
+        lines = self.runtime.wait_lines
+        queued = admission.resource.max_queue_wait_ms and lines.busy(admission.resource.id)
+        while True:
+            if queued:
+                turn = await self._wait_in_line(slots, make_call, outcome)
+            else:
+                turn = await self._admit(slots, index, make_call, outcome)
+                if turn is None and not failures and admission.resource.max_queue_wait_ms:
+                    turn = await self._wait_in_line(slots, make_call, outcome)
+            queued = False
+            if turn is None:
+                raise self._all_failed(plan, failures, admission, outcome)
+            index = turn.index + 1
             try:
-                answer = await connection.provider.embed(call)
+                result = await invoke(turn)
             except ProviderError as error:
-                self._failed(attempt, call, error, started, outcome)
+                await admission.release(turn.reservation)
+                self._learn(turn)
+                self._failed(turn, error, outcome)
                 if not error.falls_back:
                     raise ProviderRefused(error) from None
                 failures.append(error)
                 continue
-            self._succeeded(attempt, call, started, outcome)
-            self._usage(outcome, answer.usage.prompt_tokens, 0)
-            return answer
-        raise self._all_failed(
-            RoutePlan(
-                rule="primary",
-                attempts=tuple(PlannedAttempt(model=m, connection=None) for m in resource.chain),
-            ),
-            failures,
-        )
+            except BaseException:
+                await admission.release(turn.reservation)
+                raise
+            self._learn(turn)
+            self._succeeded(turn, outcome)
+            return turn, result
+
+    async def _admit(
+        self,
+        slots: list[Slot],
+        start: int,
+        make_call: Callable[[PlannedAttempt, ConnectionConfig], C],
+        outcome: Outcome,
+    ) -> Turn[C] | None:
+        """The first slot from ``start`` whose capacity can be reserved, or ``None``."""
+        admission = outcome.admission
+        assert admission is not None
+        for index in range(start, len(slots)):
+            attempt, connection = slots[index]
+            if connection is None:
+                self._skipped(attempt, outcome)
+                continue
+            call = make_call(attempt, connection)
+            try:
+                reservation = await admission.reserve(call, attempt.model, connection)
+            except CapacityExhausted:
+                refusal = admission.refusals[-1]
+                self._refused(refusal, outcome)
+                if refusal.broad:
+                    return None
+                continue
+            if reservation is not None:
+                self.runtime.headroom.note_usage(connection.id, reservation.usage)
+            return Turn(index, attempt, connection, call, reservation, time.perf_counter())
+        return None
+
+    async def _wait_in_line(
+        self,
+        slots: list[Slot],
+        make_call: Callable[[PlannedAttempt, ConnectionConfig], C],
+        outcome: Outcome,
+    ) -> Turn[C] | None:
+        """Wait for capacity in the resource's FIFO line, no longer than its ``maxQueueWait``."""
+        admission = outcome.admission
+        assert admission is not None
+        resource = admission.resource
+        waited_from = time.perf_counter()
+        deadline = outcome.started + (resource.max_queue_wait_ms or 0) / 1000
+        lock = await self.runtime.wait_lines.wait_turn(resource.id, deadline - waited_from)
+        try:
+            while lock is not None:
+                mark = len(outcome.record.attempts)
+                admission.refusals.clear()
+                turn = await self._admit(slots, 0, make_call, outcome)
+                remaining = deadline - time.perf_counter()
+                if turn is not None or remaining <= 0 or not admission.refusals:
+                    return turn
+                del outcome.record.attempts[mark:]
+                soonest = min(r.exhausted.retry_after for r in admission.refusals)
+                # Poll at least every quarter second: a failed call gives capacity back early.
+                await asyncio.sleep(min(soonest, remaining, _QUEUE_POLL_SECONDS))
+            return None
+        finally:
+            if lock is not None:
+                lock.release()
+            outcome.record.queue_wait_ms = round((time.perf_counter() - waited_from) * 1000, 3)
+
+    def _learn(self, turn: Turn[C]) -> None:
+        """Keep the limits the provider announced on this attempt."""
+        discovered = turn.call.discovered
+        if discovered is not None:
+            self.runtime.discovered.note(turn.connection.id, turn.attempt.model.model, discovered)
+            self.runtime.headroom.note_discovered(
+                turn.connection.id, turn.attempt.model.model, discovered
+            )
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -402,34 +580,40 @@ class Pipeline:
             )
         )
 
-    def _failed(
-        self,
-        attempt: PlannedAttempt,
-        call: Upstream,
-        error: ProviderError,
-        started: float,
-        outcome: Outcome,
-    ) -> None:
-        latency = round((time.perf_counter() - started) * 1000, 3)
+    def _refused(self, refusal: Refusal, outcome: Outcome) -> None:
+        outcome.record.attempts.append(
+            AttemptRecord(
+                provider=refusal.model.provider,
+                model=refusal.model.model,
+                connection_id=refusal.connection.id,
+                outcome="capacity_exhausted",
+                status=429,
+                error_class="capacity_exhausted",
+                error_message=refusal.describe(),
+            )
+        )
+
+    def _failed(self, turn: Turn[C], error: ProviderError, outcome: Outcome) -> None:
+        latency = round((time.perf_counter() - turn.started) * 1000, 3)
         # A malformed 200 is a failure too: count it as the gateway would answer it.
         status = (
             error.status
             if error.status and error.status >= 400
             else (504 if error.error_class == "timeout" else 502)
         )
-        self.runtime.error_rates.record(attempt.model.provider, attempt.model.model, status)
-        outcome.attempt = attempt
-        outcome.dropped_params = call.dropped_params
+        model = turn.attempt.model
+        self.runtime.error_rates.record(
+            outcome.record.environment_id, model.provider, model.model, turn.connection.id, status
+        )
+        self._attempted(turn, outcome)
         record = outcome.record
-        record.provider, record.model = attempt.model.provider, attempt.model.model
-        record.connection_id = call.connection_id
         record.error_class = error.error_class
         record.error_message = error.message
         record.attempts.append(
             AttemptRecord(
-                provider=attempt.model.provider,
-                model=attempt.model.model,
-                connection_id=call.connection_id,
+                provider=model.provider,
+                model=model.model,
+                connection_id=turn.connection.id,
                 outcome="failed",
                 status=error.status,
                 error_class=error.error_class,
@@ -438,22 +622,20 @@ class Pipeline:
             )
         )
 
-    def _succeeded(
-        self, attempt: PlannedAttempt, call: Upstream, started: float, outcome: Outcome
-    ) -> None:
-        latency = round((time.perf_counter() - started) * 1000, 3)
-        self.runtime.error_rates.record(attempt.model.provider, attempt.model.model, 200)
-        outcome.attempt = attempt
-        outcome.dropped_params = call.dropped_params
+    def _succeeded(self, turn: Turn[C], outcome: Outcome) -> None:
+        latency = round((time.perf_counter() - turn.started) * 1000, 3)
+        model = turn.attempt.model
+        self.runtime.error_rates.record(
+            outcome.record.environment_id, model.provider, model.model, turn.connection.id, 200
+        )
+        self._attempted(turn, outcome)
         record = outcome.record
-        record.provider, record.model = attempt.model.provider, attempt.model.model
-        record.connection_id = call.connection_id
         record.error_class = record.error_message = None
         record.attempts.append(
             AttemptRecord(
-                provider=attempt.model.provider,
-                model=attempt.model.model,
-                connection_id=call.connection_id,
+                provider=model.provider,
+                model=model.model,
+                connection_id=turn.connection.id,
                 outcome="ok",
                 status=200,
                 latency_ms=latency,
@@ -461,17 +643,48 @@ class Pipeline:
         )
 
     @staticmethod
-    def _usage(outcome: Outcome, prompt_tokens: int, completion_tokens: int) -> None:
-        outcome.record.prompt_tokens = prompt_tokens
-        outcome.record.completion_tokens = completion_tokens
+    def _attempted(turn: Turn[C], outcome: Outcome) -> None:
+        """The request went to ``turn``'s model and connection (so far)."""
+        outcome.attempt = turn.attempt
+        outcome.connection = turn.connection
+        outcome.dropped_params = turn.call.dropped_params
+        record = outcome.record
+        record.provider, record.model = turn.attempt.model.provider, turn.attempt.model.model
+        record.connection_id = turn.connection.id
 
     @staticmethod
-    def _all_failed(plan: RoutePlan, failures: list[ProviderError]) -> AllAttemptsFailed:
+    async def _usage(
+        outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None
+    ) -> None:
+        """Record the tokens used and settle the reservation with them."""
+        completion = usage.completion_tokens if usage is not None else 0
+        outcome.record.prompt_tokens = prompt_tokens
+        outcome.record.completion_tokens = completion
+        if outcome.admission is not None:
+            await outcome.admission.settle(turn.reservation, prompt_tokens, completion)
+
+    @staticmethod
+    def _all_failed(
+        plan: RoutePlan, failures: list[ProviderError], admission: Admission, outcome: Outcome
+    ) -> GatewayError:
+        refusals = admission.refusals
+        if refusals and (not failures or any(r.broad for r in refusals)):
+            return CapacityRefused(refusals, waited_ms=outcome.record.queue_wait_ms)
         if not failures:
             notes = "; ".join(
                 f"{a.model.provider}/{a.model.model}: {a.note}" for a in plan.attempts
             )
             return AllAttemptsFailed(503, f"no connection can serve this resource ({notes})", None)
+        # Connections at capacity count as rate limits beside the providers' failures.
+        failures = failures + [
+            ProviderError(
+                "rate_limit",
+                r.describe(),
+                status=429,
+                retry_after=r.exhausted.retry_after,
+            )
+            for r in refusals
+        ]
         classes = {f.error_class for f in failures}
         if classes == {"timeout"}:
             status = 504

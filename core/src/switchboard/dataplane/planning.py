@@ -2,8 +2,9 @@
 
 Routing decides the first model (the ``switchboard_route`` hook, which the ``routing``
 plugin implements; the primary model when nothing matches); the resource's fallbacks follow
-when fallback is on. Each model is served by the connection it names, or the first
-connection of its provider whose allowed models admit it. The same plan drives real
+when fallback is on. Each model is served by the connection it names, or by one of
+the connections of its provider whose allowed models admit it (the pipeline prefers the one
+with the most capacity left). The same plan drives real
 requests and the ``test-route`` dry run.
 """
 
@@ -15,11 +16,19 @@ import msgspec
 
 from switchboard.context import Principal, RequestInfo
 from switchboard.dataplane.config import ConnectionConfig, EnvironmentRuntime, ResourceConfig
-from switchboard.dataplane.error_rates import ErrorRates
-from switchboard.dataplane.openai_types import ChatCompletionRequest
+from switchboard.dataplane.error_rates import ErrorRateBook, ErrorRates
+from switchboard.dataplane.openai_types import ChatCompletionRequest, EmbeddingRequest
 from switchboard.routing import ModelRef, RouteDecision, RoutingInput
 
-__all__ = ["PlannedAttempt", "RoutePlan", "estimate_tokens", "plan_route", "routing_variables"]
+__all__ = [
+    "PlannedAttempt",
+    "RoutePlan",
+    "estimate_input_tokens",
+    "estimate_tokens",
+    "plan_attempt",
+    "plan_route",
+    "routing_variables",
+]
 
 # Headers routing may read; the credentials in the others must never reach an expression.
 _HIDDEN_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
@@ -27,11 +36,17 @@ _HIDDEN_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-auth
 
 class PlannedAttempt(msgspec.Struct, frozen=True, kw_only=True):
     """One model of the chain and the connection that would serve it (``None``: none can,
-    and ``note`` says why)."""
+    and ``note`` says why).
+
+    ``connections`` are every connection that may serve the model (several when the model
+    names none and several connections of its provider admit it); the pipeline tries them
+    in order of capacity left. ``connection`` is the first of them in name order.
+    """
 
     model: ModelRef
     connection: ConnectionConfig | None
     note: str | None = None
+    connections: tuple[ConnectionConfig, ...] = ()
 
 
 class RoutePlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,6 +67,20 @@ def estimate_tokens(request: ChatCompletionRequest) -> int:
         elif isinstance(message.content, list):
             characters += sum(len(p.text) for p in message.content if isinstance(p.text, str))
     return max(1, characters // 4)
+
+
+def estimate_input_tokens(request: EmbeddingRequest) -> int:
+    """The tokens of an embeddings input: token arrays exactly, text at four characters each."""
+    items = request.input if isinstance(request.input, list) else [request.input]
+    tokens = characters = 0
+    for item in items:
+        if isinstance(item, str):
+            characters += len(item)
+        elif isinstance(item, list):
+            tokens += len(item)
+        else:
+            tokens += 1  # one token array, given as its ids
+    return max(1, tokens + characters // 4)
 
 
 def routing_variables(
@@ -92,15 +121,31 @@ def _chain(resource: ResourceConfig, first: ModelRef) -> list[ModelRef]:
     return chain
 
 
+def plan_attempt(environment: EnvironmentRuntime, model: ModelRef) -> PlannedAttempt:
+    """The connections that may serve ``model``, or a note saying why none can."""
+    candidates = environment.connections_for(model)
+    if candidates:
+        return PlannedAttempt(model=model, connection=candidates[0], connections=tuple(candidates))
+    if model.connection:
+        note = (
+            f"connection {model.connection!r} does not exist, is not a {model.provider} "
+            f"connection or does not admit model {model.model!r}"
+        )
+    else:
+        note = f"no connection of provider {model.provider!r} admits model {model.model!r}"
+    return PlannedAttempt(model=model, connection=None, note=note)
+
+
 def plan_route(
     environment: EnvironmentRuntime,
     resource: ResourceConfig,
     request: ChatCompletionRequest,
     principal: Principal,
     info: RequestInfo,
-    error_rates: ErrorRates,
+    error_rates: ErrorRateBook | ErrorRates,
 ) -> RoutePlan:
-    """The attempts for ``request``: routed first model, then fallbacks."""
+    """The attempts for ``request``: routed first model, then fallbacks. ``error_rates``:
+    the process's book (routing reads the environment's) or given rates (the dry run's)."""
     decision = RouteDecision(rule="primary", model=resource.model)
     routing = resource.routing
     if routing and routing.get("enabled", True) and routing.get("conditions"):
@@ -127,7 +172,9 @@ def plan_route(
                 principal=principal,
                 routing=routing,
                 variables=variables,
-                error_rates=error_rates,
+                error_rates=error_rates.for_environment(environment.id, environment.connections)
+                if isinstance(error_rates, ErrorRateBook)
+                else error_rates,
             )
         )
         if decided is not None:
@@ -139,21 +186,5 @@ def plan_route(
             blocked_message=decision.blocked_message or "blocked by routing",
             events=decision.events,
         )
-    attempts = []
-    for model in _chain(resource, decision.model):
-        candidates = environment.connections_for(model)
-        if candidates:
-            attempts.append(PlannedAttempt(model=model, connection=candidates[0]))
-        else:
-            where = f"connection {model.connection!r}" if model.connection else "no connection"
-            attempts.append(
-                PlannedAttempt(
-                    model=model,
-                    connection=None,
-                    note=f"{where} of provider {model.provider!r} admits model {model.model!r}"
-                    if not model.connection
-                    else f"{where} does not exist, is not a {model.provider} connection "
-                    f"or does not admit model {model.model!r}",
-                )
-            )
-    return RoutePlan(rule=decision.rule, attempts=tuple(attempts), events=decision.events)
+    attempts = tuple(plan_attempt(environment, m) for m in _chain(resource, decision.model))
+    return RoutePlan(rule=decision.rule, attempts=attempts, events=decision.events)

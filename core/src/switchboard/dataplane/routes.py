@@ -137,6 +137,7 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
         key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, chat.model, outcome)
         plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
+        pipeline.prepare(environment, resource, key, principal, chat, outcome)
         if chat.stream is True:
             chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True
@@ -201,8 +202,9 @@ async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
     status = 500
     try:
         body = _decode(call.body, EmbeddingRequest)
-        key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
+        key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, body.model, outcome)
+        pipeline.prepare(environment, resource, key, principal, body, outcome)
         answer = await pipeline.embed(environment, resource, body, call.info, outcome)
         status = 200
         return Answer(200, _headers(outcome), msgspec.json.encode(answer))
@@ -251,6 +253,7 @@ async def messages(pipeline: Pipeline, call: Call) -> Answer:
         key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, chat.model, outcome)
         plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
+        pipeline.prepare(environment, resource, key, principal, chat, outcome)
         if chat.stream is True:
             chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True

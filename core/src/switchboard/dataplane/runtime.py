@@ -16,19 +16,23 @@ import contextlib
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import or_, select
 
 from switchboard.capacity import CapacityEntry
+from switchboard.dataplane.admission import WaitLines
 from switchboard.dataplane.config import (
     ApiKeyEntry,
     ConnectionConfig,
     EnvironmentRuntime,
     ResourceConfig,
 )
-from switchboard.dataplane.error_rates import ErrorRates
+from switchboard.dataplane.discovered import DiscoveredCapacity
+from switchboard.dataplane.error_rates import ErrorRateBook
+from switchboard.dataplane.headroom import Headroom
+from switchboard.dataplane.limits import CompletionEstimates, choose_limiter
 from switchboard.db.models import (
     AIConnection,
     AIResource,
@@ -39,7 +43,7 @@ from switchboard.db.models import (
     utcnow,
 )
 from switchboard.errors import NotFound
-from switchboard.interfaces.provider import Timeouts
+from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
 from switchboard.plugins.selection import resolve_selection
 from switchboard.routing import ModelRef
 from switchboard.vault import open_credentials
@@ -67,7 +71,12 @@ class Runtime:
         self._building: dict[str, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = False
-        self.error_rates = ErrorRates()
+        self.error_rates = ErrorRateBook()
+        # What capacity decisions learn from traffic, per process (see each module).
+        self.discovered = DiscoveredCapacity(gateway.context.sessions)
+        self.headroom = Headroom()
+        self.estimates = CompletionEstimates()
+        self.wait_lines = WaitLines()
 
     # -- freshness -------------------------------------------------------------------------
 
@@ -96,17 +105,22 @@ class Runtime:
                 log.warning("could not publish a cache invalidation: %s", exc)
 
     async def start(self) -> None:
-        """Listen for other processes' changes (when Redis is configured)."""
+        """Listen for other processes' changes (when Redis is configured); start writing
+        discovered capacity."""
         if self._gateway.redis is not None:
             self._listener = asyncio.create_task(self._listen(), name="switchboard-invalidate")
+        await self.discovered.start()
+        self.error_rates.start(self.environment)
 
     async def aclose(self) -> None:
-        """Stop listening."""
+        """Stop listening; write the discovered capacity still pending."""
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
+        await self.discovered.aclose()
+        await self.error_rates.aclose()
 
     async def _listen(self) -> None:
         redis = self._gateway.redis
@@ -280,6 +294,7 @@ class Runtime:
                         capacity=tuple(msgspec.convert(connection.capacity, list[CapacityEntry])),
                         timeouts=msgspec.convert(connection.timeouts or {}, Timeouts),
                         enforce_discovered_capacity=connection.enforce_discovered_capacity,
+                        discovered=_discovered(connection.discovered_capacity),
                     )
                 )
         return EnvironmentRuntime(
@@ -290,6 +305,7 @@ class Runtime:
             plugins=plugins,
             resources=resources,
             connections=tuple(connections),
+            limiter=choose_limiter(registry, plugins),
         )
 
 
@@ -306,6 +322,15 @@ def _resource(row: AIResource, key_ids: frozenset[str]) -> ResourceConfig:
         max_queue_wait_ms=row.max_queue_wait_ms,
         api_key_ids=key_ids,
     )
+
+
+def _discovered(stored: dict[str, Any] | None) -> dict[str, DiscoveredLimits]:
+    """The stored discovered capacity per model (entries that no longer parse are skipped)."""
+    found: dict[str, DiscoveredLimits] = {}
+    for model, value in (stored or {}).items():
+        with contextlib.suppress(msgspec.ValidationError):
+            found[model] = msgspec.convert(value, DiscoveredLimits)
+    return found
 
 
 def _earliest(*moments: datetime | None) -> datetime | None:

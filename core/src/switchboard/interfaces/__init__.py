@@ -11,6 +11,7 @@ from switchboard.interfaces.limiter import (
     CapacityExhausted,
     CapacityLimiter,
     CapacityUnavailable,
+    OutcomeCount,
     PeriodUsage,
     Reservation,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "CapacityLimiter",
     "CapacityUnavailable",
     "Decision",
+    "OutcomeCount",
     "PeriodUsage",
     "Provider",
     "ProviderCall",

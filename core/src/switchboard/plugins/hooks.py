@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ChatCompletionRequest,
     )
     from switchboard.interfaces import ActionSpec, CapacityCheck, ProviderCall
+    from switchboard.interfaces.provider import Upstream
     from switchboard.records import ManagementEvent, RequestRecord
     from switchboard.routing import RouteDecision, RoutingInput
 
@@ -210,7 +211,7 @@ class Hooks:
             "int | None", self._first("switchboard_count_tokens", request=request, model=model)
         )
 
-    def capacity_checks(self, *, call: ProviderCall, principal: Principal) -> list[CapacityCheck]:
+    def capacity_checks(self, *, call: Upstream, principal: Principal) -> list[CapacityCheck]:
         """Every extra capacity check plugins add for this attempt."""
         checks: list[CapacityCheck] = []
         for result in self._call("switchboard_capacity_checks", call=call, principal=principal):

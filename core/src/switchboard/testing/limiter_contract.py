@@ -23,18 +23,25 @@ real time still passes during such a test, so time checks allow a small margin (
 The suite checks exact admission under concurrency (300 concurrent reservations against a
 limit of 100: exactly 100 admitted), all-or-nothing reservations across checks, the token
 arithmetic of reserve, reconcile and release, sliding-window boundaries, ``retry_after`` and
-``usage()``.
+``usage()``, and that routing's outcome counts are shared once per namespace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable
 
 import pytest
 
-from switchboard.interfaces import CapacityCheck, CapacityExhausted, CapacityLimiter, Reservation
+from switchboard.interfaces import (
+    CapacityCheck,
+    CapacityExhausted,
+    CapacityLimiter,
+    OutcomeCount,
+    Reservation,
+)
 from switchboard.interfaces.limiter import Period
 
 __all__ = ["SLACK", "Advance", "FakeClock", "LimiterContract", "check"]
@@ -81,6 +88,10 @@ def check(
 
 def _key(name: str) -> str:
     return f"contract:{name}:{uuid.uuid4().hex}"
+
+
+def _minute(count: OutcomeCount) -> int:
+    return count.minute
 
 
 async def _refusal(limiter: CapacityLimiter, *checks: CapacityCheck) -> CapacityExhausted:
@@ -247,6 +258,39 @@ class LimiterContract:
         advance(86400)
         (later,) = await limiter.usage([day])
         assert (later.requests, later.tokens) == (0, 0)
+
+    async def test_a_reservation_reports_the_windows_after_it(
+        self, limiter: CapacityLimiter, advance: Advance
+    ) -> None:
+        key = _key("after")
+        minute = check(key, requests=3, tokens=100, cost=40)
+        hour = check(key, period="hour", requests=10)
+        first = await limiter.reserve([minute, hour])
+        advance(10)
+        second = await limiter.reserve([minute, hour])
+        assert [u.check for u in first.usage] == [minute, hour]
+        assert (first.usage[0].requests, first.usage[0].tokens) == (1, 40)
+        after_minute, after_hour = second.usage
+        assert (after_minute.remaining_requests, after_minute.remaining_tokens) == (1, 20)
+        assert after_hour.remaining_requests == 8 and after_hour.remaining_tokens is None
+        assert 50 - SLACK <= after_minute.reset_seconds <= 50
+
+    async def test_outcome_counts_are_shared_once_per_namespace(
+        self, limiter: CapacityLimiter
+    ) -> None:
+        now = int(time.time() // 60)
+        namespace, since = _key("outcomes"), now - 59
+        failed = OutcomeCount(now, "openai", "gpt:4o/x", "c-1", 500, 2)
+        earlier = OutcomeCount(now - 1, "openai", "gpt:4o/x", "c-1", 200, 3)
+        first = await limiter.share_outcomes(namespace, [failed, earlier], since_minute=since)
+        assert sorted(first, key=_minute) == [earlier, failed]
+        second = await limiter.share_outcomes(namespace, [failed], since_minute=since)
+        assert sorted(second, key=_minute) == [
+            earlier,
+            OutcomeCount(now, "openai", "gpt:4o/x", "c-1", 500, 4),
+        ]
+        assert await limiter.share_outcomes(namespace, [], since_minute=now) == second[-1:]
+        assert await limiter.share_outcomes(_key("other"), [], since_minute=since) == []
 
     async def test_month_is_thirty_days(self, limiter: CapacityLimiter, advance: Advance) -> None:
         month = check(_key("month"), period="month", requests=1)

@@ -13,6 +13,12 @@
     A real gateway (uvicorn, real sockets) on a free port; ``gateway.url`` is its base URL.
 ``redis_url``
     The test Redis (``SWITCHBOARD_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/0``).
+``redis_cluster`` / ``redis_cluster_url``
+    A throwaway Redis Cluster of three primaries started for the session (a few seconds), as
+    :class:`~switchboard.testing.redis_cluster.RedisClusterNodes` / the URL of its first node
+    (for ``SWITCHBOARD_REDIS_URL`` with ``SWITCHBOARD_REDIS_CLUSTER=true``). Needs
+    ``redis-server`` and ``redis-cli`` on ``PATH``; skips without them (fails when
+    ``SWITCHBOARD_REQUIRE_SERVICES=1``).
 plus the database fixtures of :mod:`switchboard.testing.databases`.
 """
 
@@ -37,11 +43,14 @@ from switchboard.plugins.host import LoadedPlugin, PluginHost
 from switchboard.settings import Settings, load_settings
 from switchboard.testing.databases import *  # noqa: F403 - re-exported fixtures
 from switchboard.testing.databases import __all__ as _database_fixtures
+from switchboard.testing.redis_cluster import RedisClusterNodes, redis_cluster_binaries
 from switchboard.testing.server import RunningGateway, serve_in_thread
 from switchboard.testing.services import require_reachable
 
 __all__ = [
     "gateway",
+    "redis_cluster",
+    "redis_cluster_url",
     "redis_url",
     "register_plugin",
     "switchboard_plugins",
@@ -100,6 +109,30 @@ def redis_url() -> str:
         "Redis", parts.hostname or "127.0.0.1", parts.port or 6379, "SWITCHBOARD_TEST_REDIS_URL"
     )
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNodes]:
+    """A fresh three-primary Redis Cluster for the session (a few seconds to form).
+
+    Skipped with the reason when ``redis-server`` or ``redis-cli`` is not installed, unless
+    ``SWITCHBOARD_REQUIRE_SERVICES=1``, which makes it fail instead (as for the test Redis).
+    Tests that stop a node start it again (:meth:`RedisClusterNodes.start`, then
+    :meth:`RedisClusterNodes.wait_until_ok`): the next test gets the cluster whole.
+    """
+    server, cli = redis_cluster_binaries()
+    nodes = RedisClusterNodes(server, cli, tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        nodes.create()
+        yield nodes
+    finally:
+        nodes.close()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(redis_cluster: RedisClusterNodes) -> str:
+    """The URL of a node of the session's Redis Cluster (clients find the others from it)."""
+    return redis_cluster.url
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -76,12 +76,16 @@ class MemoryCapacityLimiter(CapacityLimiter):
                         check, retry_after=refusal.retry_us / _MICROS, dimension=refusal.dimension
                     )
                 taken.append((log, log.add(now, check.cost_tokens)))
+            usage = tuple(
+                _period_usage(check, log, now)
+                for check, (log, _) in zip(checks, taken, strict=True)
+            )
             number = next(self._ids)
             token = f"mem:{number}"
             self._held[token] = taken
             if number % _SWEEP_EVERY == 0:
                 self._sweep(now)
-        return Reservation(checks=tuple(checks), token=token)
+        return Reservation(checks=tuple(checks), token=token, usage=usage)
 
     async def reconcile(self, reservation: Reservation, *, tokens: int) -> None:
         """Set every check's tokens to ``tokens`` (may exceed the limit)."""
@@ -99,20 +103,7 @@ class MemoryCapacityLimiter(CapacityLimiter):
         """Current use and what is left of each check's window."""
         with self._lock:
             now = self._now()
-            result = []
-            for check in checks:
-                log = self._log(check, now)
-                result.append(
-                    PeriodUsage(
-                        check=check,
-                        requests=log.requests,
-                        tokens=log.tokens,
-                        remaining_requests=_remaining(check.requests, log.requests),
-                        remaining_tokens=_remaining(check.tokens, log.tokens),
-                        reset_seconds=log.reset_us(now) / _MICROS,
-                    )
-                )
-            return result
+            return [_period_usage(check, self._log(check, now), now) for check in checks]
 
     def _sweep(self, now: int) -> None:
         """Forget unsettled reservations that have left every window, and empty logs."""
@@ -125,6 +116,7 @@ class MemoryCapacityLimiter(CapacityLimiter):
                 del self._logs[key]
 
 
-def _remaining(limit: int | None, used: int) -> int | None:
-    """What is left of ``limit`` (never negative), ``None`` when unlimited."""
-    return None if limit is None else max(limit - used, 0)
+def _period_usage(check: CapacityCheck, log: SlidingLog, now: int) -> PeriodUsage:
+    return PeriodUsage.of(
+        check, requests=log.requests, tokens=log.tokens, reset_seconds=log.reset_us(now) / _MICROS
+    )

@@ -2,7 +2,9 @@
 
 Each reserve, reconcile, release or usage is one ``EVALSHA`` of :mod:`.script` over all the
 checks' keys, all in the ``{sb}`` hash slot, with Redis's clock. Semantics are the memory
-limiter's, exactly (both pass :mod:`switchboard.testing.limiter_contract`).
+limiter's, exactly (both pass :mod:`switchboard.testing.limiter_contract`). The calls of
+concurrent requests share pipelines (auto-pipelining), and ``SWITCHBOARD_REDIS_CLUSTER``
+switches to a Redis Cluster client: see :mod:`.connection`.
 
 When Redis cannot be reached, the environment's ``failMode`` decides: ``open`` reserves in a
 per-process :class:`~switchboard_memory_limiter.MemoryCapacityLimiter` (limits then hold per
@@ -13,6 +15,9 @@ outage expires with its window. Reservations made in the fallback are settled th
 
 The limiter is registered once per process with default settings; :meth:`configured` gives
 the view for an environment's settings, sharing the connection and the fallback.
+
+It also keeps routing's error-rate windows (:meth:`share_outcomes`, :mod:`.outcomes`): one
+more small script, once a second per environment and process, always failing open.
 """
 
 from __future__ import annotations
@@ -26,18 +31,22 @@ from switchboard.interfaces import (
     CapacityExhausted,
     CapacityLimiter,
     CapacityUnavailable,
+    OutcomeCount,
     PeriodUsage,
     Reservation,
 )
+from switchboard.plugins.selection import EnvironmentPlugins
 from switchboard_memory_limiter import MemoryCapacityLimiter
 from switchboard_redis_limiter.config import RedisLimiterSettings
 from switchboard_redis_limiter.connection import RedisScript, RedisUnavailable
+from switchboard_redis_limiter.outcomes import SharedOutcomes
 from switchboard_redis_limiter.script import keys_for
 
 __all__ = ["RedisCapacityLimiter"]
 
 _MICROS = 1_000_000
 _FALLBACK = "mem:"
+PLUGIN_NAME = "redis-limiter"
 
 
 class RedisCapacityLimiter(CapacityLimiter):
@@ -48,12 +57,14 @@ class RedisCapacityLimiter(CapacityLimiter):
     """
 
     name = "redis"
+    priority = 10
 
     def __init__(
         self,
         url: str,
         settings: RedisLimiterSettings | None = None,
         *,
+        cluster: bool = False,
         retry_interval: float = 1.0,
         timeout: float = 1.0,
         time_offset: float = 0.0,
@@ -61,9 +72,12 @@ class RedisCapacityLimiter(CapacityLimiter):
         _fallback: MemoryCapacityLimiter | None = None,
     ) -> None:
         self.settings = settings or RedisLimiterSettings()
-        self.redis = _redis or RedisScript(url, retry_interval=retry_interval, timeout=timeout)
+        self.redis = _redis or RedisScript(
+            url, cluster=cluster, retry_interval=retry_interval, timeout=timeout
+        )
         self.fallback = _fallback or MemoryCapacityLimiter()
         self.time_offset = time_offset
+        self.outcomes = SharedOutcomes(self.redis, self.settings.key_prefix)
         self._views: dict[RedisLimiterSettings, RedisCapacityLimiter] = {}
 
     def configured(self, settings: RedisLimiterSettings) -> RedisCapacityLimiter:
@@ -80,6 +94,10 @@ class RedisCapacityLimiter(CapacityLimiter):
                 _fallback=self.fallback,
             )
         return view
+
+    def for_environment(self, environment: EnvironmentPlugins) -> RedisCapacityLimiter:
+        """This limiter with the ``redis-limiter`` settings of ``environment``."""
+        return self.configured(environment.settings_for(PLUGIN_NAME, RedisLimiterSettings))
 
     def _keys(self, checks: Sequence[CapacityCheck]) -> list[str]:
         keys: list[str] = []
@@ -116,7 +134,7 @@ class RedisCapacityLimiter(CapacityLimiter):
                 raise self._unavailable(exc) from exc
             return await self.fallback.reserve(checks)
         if int(reply[0]) == 1:
-            return Reservation(checks=checks, token=member)
+            return Reservation(checks=checks, token=member, usage=_usage(checks, reply[2:]))
         index, dimension, retry_us = int(reply[1]), _text(reply[2]), int(reply[3])
         raise CapacityExhausted(
             checks[index - 1], retry_after=retry_us / _MICROS, dimension=dimension
@@ -155,20 +173,14 @@ class RedisCapacityLimiter(CapacityLimiter):
             if self.settings.fail_mode == "closed":
                 raise self._unavailable(exc) from exc
             return await self.fallback.usage(checks)
-        result = []
-        for i, check in enumerate(checks):
-            requests, tokens, reset_us = (int(v) for v in reply[3 * i : 3 * i + 3])
-            result.append(
-                PeriodUsage(
-                    check=check,
-                    requests=requests,
-                    tokens=tokens,
-                    remaining_requests=_remaining(check.requests, requests),
-                    remaining_tokens=_remaining(check.tokens, tokens),
-                    reset_seconds=reset_us / _MICROS,
-                )
-            )
-        return result
+        return list(_usage(checks, reply))
+
+    async def share_outcomes(
+        self, namespace: str, counts: Sequence[OutcomeCount], *, since_minute: int
+    ) -> list[OutcomeCount]:
+        """Share routing's error-rate windows in Redis, one script run; always fails open,
+        whatever ``failMode`` says (see :mod:`.outcomes`)."""
+        return await self.outcomes.share(namespace, counts, since_minute=since_minute)
 
     async def aclose(self) -> None:
         """Close the shared connection pool."""
@@ -179,5 +191,14 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _remaining(limit: int | None, used: int) -> int | None:
-    return None if limit is None else max(limit - used, 0)
+def _usage(checks: Sequence[CapacityCheck], reply: list[Any]) -> tuple[PeriodUsage, ...]:
+    """The script's three integers per check (requests, tokens, µs to reset) as usage."""
+    return tuple(
+        PeriodUsage.of(
+            check,
+            requests=int(reply[3 * i]),
+            tokens=int(reply[3 * i + 1]),
+            reset_seconds=int(reply[3 * i + 2]) / _MICROS,
+        )
+        for i, check in enumerate(checks)
+    )

@@ -20,9 +20,11 @@ ENABLED_BY_DEFAULT = False
 
 @hookimpl
 def switchboard_register_capacity_limiters(gateway: GatewayContext) -> Iterable[CapacityLimiter]:
-    """Register the Redis limiter on ``SWITCHBOARD_REDIS_URL`` (connects on first use).
+    """Register the Redis limiter on ``SWITCHBOARD_REDIS_URL`` (connects on first use; a
+    cluster client when ``SWITCHBOARD_REDIS_CLUSTER`` is on).
 
-    Per environment, use ``limiter.configured(environment.settings_for("redis-limiter",
-    Settings))``.
+    Its priority is above the memory limiter's, so an environment that switches this plugin on
+    uses it; :meth:`~RedisCapacityLimiter.for_environment` applies the environment's settings.
     """
-    return [RedisCapacityLimiter(gateway.settings.redis_url)]
+    settings = gateway.settings
+    return [RedisCapacityLimiter(settings.redis_url, cluster=settings.redis_cluster)]

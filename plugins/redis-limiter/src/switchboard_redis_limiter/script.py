@@ -23,8 +23,9 @@ reconciled token count; then four per check: period (µs), request limit, token 
 none), cost. A check that does not fit undoes the checks added before it, so a reservation is
 all or nothing.
 
-Replies: ``reserve`` → ``{1, now}`` or ``{0, index, dimension, retry_us}``; ``usage`` → three
-integers per check (requests, tokens, µs until the oldest leaves); the others → ``1``.
+Replies: ``reserve`` → ``{1, now, <usage>}`` or ``{0, index, dimension, retry_us}``; ``usage`` →
+``<usage>``: three integers per check (requests, tokens, µs until the oldest leaves), after the
+reservation for ``reserve``; the others → ``1``.
 """
 
 from __future__ import annotations
@@ -122,16 +123,21 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[2])
 
 local function arg(i, j) return tonumber(ARGV[4 + (i - 1) * 4 + j]) end
 
+local function state(z, h, period)
+  local reset = 0
+  local oldest = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+  if #oldest > 0 then reset = math.max(tonumber(oldest[2]) + period - now, 0) end
+  return redis.call('ZCARD', z), tonumber(redis.call('HGET', h, '#')) or 0, reset
+end
+
 if op == 'usage' then
   local out = {}
   for i = 1, n do
     local z, h, period = KEYS[2 * i - 1], KEYS[2 * i], arg(i, 1)
     prune(z, h, now, period)
-    local reset = 0
-    local oldest = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
-    if #oldest > 0 then reset = math.max(tonumber(oldest[2]) + period - now, 0) end
-    out[#out + 1] = redis.call('ZCARD', z)
-    out[#out + 1] = tonumber(redis.call('HGET', h, '#')) or 0
+    local count, total, reset = state(z, h, period)
+    out[#out + 1] = count
+    out[#out + 1] = total
     out[#out + 1] = reset
   end
   return out
@@ -157,7 +163,14 @@ for i = 1, n do
   redis.call('PEXPIRE', z, ttl)
   redis.call('PEXPIRE', h, ttl)
 end
-return {1, now}
+local out = {1, now}
+for i = 1, n do
+  local count, total, reset = state(KEYS[2 * i - 1], KEYS[2 * i], arg(i, 1))
+  out[#out + 1] = count
+  out[#out + 1] = total
+  out[#out + 1] = reset
+end
+return out
 """
 
 SCRIPT_SHA = hashlib.sha1(SCRIPT.encode(), usedforsecurity=False).hexdigest()

@@ -6,9 +6,13 @@ Conditions are evaluated in order and the first that matches decides. A conditio
 request); the others go on to the next condition. When nothing decides, the primary model is
 used (rule ``primary``). Every step is told in ``events``, for the dry run and the record.
 
-``errorRate`` without ``provider`` and ``model`` is the rate of the resource's primary
-model; with only one of them, every model of that provider (or that model at any provider);
-``provider='*'`` means every provider.
+``errorRate`` reads the environment's recent outcomes (every process's). Without
+``provider``, ``model`` and ``connection`` it is the rate of the resource's primary model
+(through any connection); with only one of provider and model, every model of that provider
+(or that model at any provider); ``provider='*'`` means every provider. ``connection`` (a
+name or an id of one of the environment's connections) narrows the rate to the attempts
+made through that connection; alone, it is every model called through it. A name that no
+connection of the environment has matches no attempt (rate 0).
 """
 
 from __future__ import annotations
@@ -82,12 +86,12 @@ class _Request:
         self._primary = routing.primary
 
     def error_rate(self, query: ErrorRateQuery) -> float:
-        provider, model = query.provider, query.model
-        if provider is None and model is None:
+        provider, model, connection = query.provider, query.model, query.connection
+        if provider is None and model is None and connection is None:
             provider, model = self._primary.provider, self._primary.model
         if provider == "*":
             provider = None
-        return self._rates.rate(query.window, query.status, provider, model)
+        return self._rates.rate(query.window, query.status, provider, model, connection)
 
     def value(self, test: Test) -> Any:
         if test.error_rate is not None:

@@ -8,7 +8,7 @@ What an expression may use:
 * ``and``/``or``/``not`` or their aliases ``&&``/``||``/``!``; comparisons, ``in``/``not
   in``, arithmetic, ``x if c else y``, list literals, indexing and slicing;
 * the functions of :data:`FUNCTIONS`, ``errorRate(window=10, status='any', provider=None,
-  model=None)`` among them.
+  model=None, connection=None)`` among them (``connection``: a connection's name or id).
 
 The sandbox, on top of simpleeval's own limits: every node of the parsed tree must be of an
 allowed kind (no attribute access, no dunder, no lambda, comprehension or f-string), names
@@ -58,11 +58,11 @@ CONSTANTS: Final = {
     "None": None,
 }
 MAPPINGS: Final = ("metadata", "headers")
-ERROR_RATE_PARAMETERS: Final = ("window", "status", "provider", "model")
+ERROR_RATE_PARAMETERS: Final = ("window", "status", "provider", "model", "connection")
 
 # name: (least, most positional arguments)
 FUNCTIONS: Final[Mapping[str, tuple[int, int]]] = {
-    "errorRate": (0, 4),
+    "errorRate": (0, 5),
     "len": (1, 1),
     "lower": (1, 1),
     "upper": (1, 1),
@@ -216,6 +216,22 @@ def _check_error_rate(node: ast.Call) -> None:
     status = given.get("status")
     if isinstance(status, ast.Constant) and not valid_status(status.value):
         raise _Problem("errorRate() status is 'any', '4xx', '5xx' or an HTTP status", status)
+    for name, what in _ERROR_RATE_NAMES.items():
+        value = given.get(name)
+        if isinstance(value, ast.Constant) and not _is_name(value.value):
+            raise _Problem(f"errorRate() {name} is {what}", value)
+
+
+_ERROR_RATE_NAMES: Final = {
+    "provider": "a provider's name (or '*')",
+    "model": "a model's name",
+    "connection": "the name or id of a connection",
+}
+
+
+def _is_name(value: object) -> bool:
+    """Whether ``value`` can name a provider, model or connection (``None``: not given)."""
+    return value is None or (isinstance(value, str) and bool(value))
 
 
 def _check_pattern(node: ast.Constant) -> None:
@@ -353,10 +369,19 @@ class Expression:
             status: str | int = "any",
             provider: str | None = None,
             model: str | None = None,
+            connection: str | None = None,
         ) -> float:
             if not valid_status(status) or isinstance(window, bool):
                 raise ValueError("errorRate(): bad status or window")
-            query = ErrorRateQuery(window=window, status=status, provider=provider, model=model)
+            if not all(_is_name(name) for name in (provider, model, connection)):
+                raise ValueError("errorRate(): provider, model and connection are names")
+            query = ErrorRateQuery(
+                window=window,
+                status=status,
+                provider=provider,
+                model=model,
+                connection=connection,
+            )
             return error_rate(query)
 
         functions = {**STATIC_FUNCTIONS, "errorRate": rate}

@@ -48,8 +48,8 @@ OPERATORS: Final = (
 )
 
 MAX_IN_VALUES = 1000
-_TEST_KEYS = frozenset({"field", "operator", "value", "window", "status", "provider", "model"})
-_ERROR_RATE_KEYS = frozenset({"window", "status", "provider", "model"})
+_ERROR_RATE_KEYS = frozenset({"window", "status", "provider", "model", "connection"})
+_TEST_KEYS = frozenset({"field", "operator", "value"}) | _ERROR_RATE_KEYS
 _ORDERING: Final[dict[str, Callable[[float, float], bool]]] = {
     "lessThan": op.lt,
     "lessThanOrEqual": op.le,
@@ -60,12 +60,14 @@ _ORDERING: Final[dict[str, Callable[[float, float], bool]]] = {
 
 class ErrorRateQuery(msgspec.Struct, frozen=True, kw_only=True):
     """``errorRate`` arguments: minutes, status filter, and whose rate (``None``: the
-    resource's primary model, see :mod:`switchboard_routing.engine`)."""
+    resource's primary model, see :mod:`switchboard_routing.engine`). ``connection`` is the
+    name or id of one of the environment's connections."""
 
     window: float = 10
     status: str | int = "any"
     provider: str | None = None
     model: str | None = None
+    connection: str | None = None
 
 
 class Test(msgspec.Struct, frozen=True, kw_only=True):
@@ -250,8 +252,14 @@ def _error_rate_query(raw: Mapping[str, Any], where: str) -> ErrorRateQuery:
     for key in ("provider", "model"):
         if key in raw and not (isinstance(raw[key], str) and raw[key]):
             raise _refuse(f"{where}.{key}", "give a name")
+    if "connection" in raw and not (isinstance(raw["connection"], str) and raw["connection"]):
+        raise _refuse(f"{where}.connection", "give the name or id of a connection")
     return ErrorRateQuery(
-        window=window, status=status, provider=raw.get("provider"), model=raw.get("model")
+        window=window,
+        status=status,
+        provider=raw.get("provider"),
+        model=raw.get("model"),
+        connection=raw.get("connection"),
     )
 
 
@@ -275,7 +283,7 @@ def build_test(raw: object, where: str) -> Test:
         raise _refuse(
             f"{where}.{unknown[0]}",
             "unknown key (a test has field, operator, value; errorRate also window, status, "
-            "provider, model)",
+            "provider, model, connection)",
         )
     field, operator = raw.get("field"), raw.get("operator")
     if not isinstance(field, str) or not field:
@@ -288,7 +296,8 @@ def build_test(raw: object, where: str) -> Test:
     extra = sorted(_ERROR_RATE_KEYS & set(raw))
     if extra and field != ERROR_RATE:
         raise _refuse(
-            f"{where}.{extra[0]}", "only errorRate takes window, status, provider and model"
+            f"{where}.{extra[0]}",
+            "only errorRate takes window, status, provider, model and connection",
         )
     query = _error_rate_query(raw, where) if field == ERROR_RATE else None
     value = raw.get("value")
@@ -302,5 +311,6 @@ def build_test(raw: object, where: str) -> Test:
 
 def _arguments(query: ErrorRateQuery) -> str:
     parts = [f"window={query.window:g}", f"status={query.status!r}"]
-    parts += [f"{k}={v!r}" for k, v in (("provider", query.provider), ("model", query.model)) if v]
+    given = (("provider", query.provider), ("model", query.model), ("connection", query.connection))
+    parts += [f"{k}={v!r}" for k, v in given if v]
     return ", ".join(parts)

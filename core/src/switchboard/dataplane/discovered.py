@@ -1,0 +1,109 @@
+"""Discovered capacity: the rate limits providers announce, kept per connection and model.
+
+Each provider plugin reads its rate-limit headers into ``call.discovered``; the pipeline
+notes them here after every attempt. The latest value is used at once in this process (a
+connection with ``enforceDiscoveredCapacity`` limits itself by it, and choosing between
+connections reads what is left), and is written to the connection's ``discoveredCapacity``
+(with ``updatedAt``) in the background every few seconds, so the API and the UI show it and
+other processes start from it. Writing is best effort: while the database is down the values
+wait in memory and are written when it returns; only the latest per model is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.dataplane.config import ConnectionConfig
+from switchboard.db.models import AIConnection
+from switchboard.interfaces.provider import DiscoveredLimits
+
+__all__ = ["DiscoveredCapacity", "discovered_entry"]
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_SECONDS = 5.0
+
+
+def discovered_entry(limits: DiscoveredLimits, at: datetime) -> dict[str, Any]:
+    """How one model's discovered limits are stored: camelCase fields and ``updatedAt``."""
+    return {**msgspec.to_builtins(limits), "updatedAt": at.isoformat()}
+
+
+class DiscoveredCapacity:
+    """The latest announced limits per (connection, model) of this process."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], Callable[[], AsyncSession]],
+        interval: float = FLUSH_INTERVAL_SECONDS,
+    ) -> None:
+        self._sessions = sessions
+        self.interval = interval
+        self._latest: dict[tuple[str, str], DiscoveredLimits] = {}
+        self._pending: dict[tuple[str, str], tuple[DiscoveredLimits, datetime]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def note(self, connection_id: str, model: str, limits: DiscoveredLimits) -> None:
+        """Keep what a provider just announced (written to the database soon)."""
+        self._latest[(connection_id, model)] = limits
+        self._pending[(connection_id, model)] = (limits, datetime.now(UTC))
+
+    def limits(self, connection: ConnectionConfig, model: str) -> DiscoveredLimits | None:
+        """The latest limits for ``model`` on ``connection``: seen here, else as stored."""
+        return self._latest.get((connection.id, model)) or connection.discovered.get(model)
+
+    async def flush(self) -> int:
+        """Write what is pending; returns how many models were written (0 on failure)."""
+        if not self._pending:
+            return 0
+        pending, self._pending = self._pending, {}
+        by_connection: dict[str, dict[str, dict[str, Any]]] = {}
+        for (connection_id, model), (limits, at) in pending.items():
+            by_connection.setdefault(connection_id, {})[model] = discovered_entry(limits, at)
+        try:
+            async with self._sessions()() as session:
+                rows = (
+                    await session.execute(
+                        select(AIConnection).where(AIConnection.id.in_(list(by_connection)))
+                    )
+                ).scalars()
+                for row in rows:
+                    row.discovered_capacity = {
+                        **(row.discovered_capacity or {}),
+                        **by_connection[row.id],
+                    }
+                await session.commit()
+        except Exception as exc:
+            # Keep them for the next round, unless something newer arrived meanwhile.
+            for key, value in pending.items():
+                self._pending.setdefault(key, value)
+            log.warning("could not store discovered capacity (will retry): %s", exc)
+            return 0
+        return len(pending)
+
+    async def start(self) -> None:
+        """Write pending values every ``interval`` seconds in the background."""
+        self._task = asyncio.create_task(self._run(), name="switchboard-discovered-capacity")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()
+
+    async def aclose(self) -> None:
+        """Stop, writing what is still pending."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()

@@ -19,9 +19,11 @@ resource allows.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from switchboard.context import Principal
 from switchboard.dataplane.config import (
@@ -54,10 +56,14 @@ __all__ = [
     "Admission",
     "CapacityRefused",
     "Refusal",
+    "Settlements",
     "WaitLines",
     "format_reset",
     "ratelimit_headers",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 def format_reset(seconds: float) -> str:
@@ -180,6 +186,7 @@ class Admission:
     expected_completion: int | None
     estimates: CompletionEstimates
     discovered: DiscoveredCapacity
+    settlements: Settlements
     refusals: list[Refusal] = field(default_factory=list)
     usage: tuple[PeriodUsage, ...] = ()
     """The windows after the last reservation (for ``x-ratelimit-*``)."""
@@ -223,6 +230,17 @@ class Admission:
             )
         return checks
 
+    def _limited(self, connection: ConnectionConfig) -> bool:
+        """Whether anything may limit an attempt on ``connection`` (most answers: no)."""
+        resource, key = self.resource, self.key
+        return bool(
+            connection.capacity
+            or connection.enforce_discovered_capacity
+            or (resource.enforce_capacity and resource.capacity)
+            or (key is not None and key.enforce_capacity and key.capacity)
+            or self.environment.plugins.hooks.implemented("switchboard_capacity_checks")
+        )
+
     def _needs_tokens(self, connection: ConnectionConfig) -> bool:
         if self._cost is not None:
             return True
@@ -246,7 +264,7 @@ class Admission:
         Raises :class:`CapacityExhausted` (recorded in :attr:`refusals`) or a 503 when the
         limiter fails closed.
         """
-        if self.limiter is None:
+        if self.limiter is None or not self._limited(connection):
             return None
         checks = self.checks(call, model, connection)
         if not checks:
@@ -261,11 +279,19 @@ class Admission:
         self.usage = reservation.usage
         return reservation
 
-    async def settle(self, reservation: Reservation | None, prompt: int, completion: int) -> None:
-        """Replace the reserved tokens with what the provider reported using."""
+    def settle(self, reservation: Reservation | None, prompt: int, completion: int) -> None:
+        """Replace the reserved tokens with what the provider reported using.
+
+        Sent off the request path (the answer does not wait for it), and only when a limit
+        counts tokens: requests alone need no settling.
+        """
         self.estimates.observe(self.resource.id, completion)
-        if reservation is not None and self.limiter is not None:
-            await self.limiter.reconcile(reservation, tokens=prompt + completion)
+        if (
+            reservation is not None
+            and self.limiter is not None
+            and any(check.tokens is not None for check in reservation.checks)
+        ):
+            self.settlements.start(self.limiter.reconcile(reservation, tokens=prompt + completion))
 
     async def release(self, reservation: Reservation | None) -> None:
         """Give back a failed attempt's reservation."""
@@ -275,6 +301,29 @@ class Admission:
     def headers(self) -> dict[str, str]:
         """``x-ratelimit-*`` of the last reservation (empty when nothing limited it)."""
         return ratelimit_headers(self.usage) if self.usage else {}
+
+
+class Settlements:
+    """Reconciliations running after their answers were sent; awaited at shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, settling: Coroutine[Any, Any, None]) -> None:
+        """Run ``settling`` in the background (a failure is logged, never raised)."""
+        task = asyncio.get_running_loop().create_task(settling)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not reconcile a reservation: %s", task.exception())
+
+    async def aclose(self) -> None:
+        """Wait for the reconciliations still running."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class WaitLines:

@@ -5,8 +5,10 @@ notes them here after every attempt. The latest value is used at once in this pr
 connection with ``enforceDiscoveredCapacity`` limits itself by it, and choosing between
 connections reads what is left), and is written to the connection's ``discoveredCapacity``
 (with ``updatedAt``) in the background every few seconds, so the API and the UI show it and
-other processes start from it. Writing is best effort: while the database is down the values
-wait in memory and are written when it returns; only the latest per model is kept.
+other processes start from it (again when the limits change, else once a minute: the
+remaining counts change with every answer). Writing is best effort: while the database is
+down the values wait in memory and are written when it returns; only the latest per model is
+kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +34,17 @@ __all__ = ["DiscoveredCapacity", "discovered_entry"]
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_SECONDS = 5.0
+REWRITE_AFTER_SECONDS = 60.0
+
+
+def _same_limits(a: DiscoveredLimits, b: DiscoveredLimits) -> bool:
+    """Whether two announcements give the same limits (what is left may differ)."""
+    return (a.requests_limit, a.requests_period, a.tokens_limit, a.tokens_period) == (
+        b.requests_limit,
+        b.requests_period,
+        b.tokens_limit,
+        b.tokens_period,
+    )
 
 
 def discovered_entry(limits: DiscoveredLimits, at: datetime) -> dict[str, Any]:
@@ -50,12 +64,25 @@ class DiscoveredCapacity:
         self.interval = interval
         self._latest: dict[tuple[str, str], DiscoveredLimits] = {}
         self._pending: dict[tuple[str, str], tuple[DiscoveredLimits, datetime]] = {}
+        self._written: dict[tuple[str, str], float] = {}
         self._task: asyncio.Task[None] | None = None
 
     def note(self, connection_id: str, model: str, limits: DiscoveredLimits) -> None:
-        """Keep what a provider just announced (written to the database soon)."""
-        self._latest[(connection_id, model)] = limits
-        self._pending[(connection_id, model)] = (limits, datetime.now(UTC))
+        """Keep what a provider just announced; written to the database soon when its limits
+        changed, else at most once every ``REWRITE_AFTER_SECONDS`` (what is left changes with
+        every answer, and is kept here for choosing connections, not for storage)."""
+        key = (connection_id, model)
+        previous = self._latest.get(key)
+        self._latest[key] = limits
+        now = time.monotonic()
+        if (
+            previous is not None
+            and _same_limits(previous, limits)
+            and now - self._written.get(key, 0.0) < REWRITE_AFTER_SECONDS
+        ):
+            return
+        self._written[key] = now
+        self._pending[key] = (limits, datetime.now(UTC))
 
     def limits(self, connection: ConnectionConfig, model: str) -> DiscoveredLimits | None:
         """The latest limits for ``model`` on ``connection``: seen here, else as stored."""

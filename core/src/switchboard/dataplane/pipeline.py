@@ -295,6 +295,7 @@ class Pipeline:
             expected_completion=expected,
             estimates=runtime.estimates,
             discovered=runtime.discovered,
+            settlements=runtime.settlements,
         )
 
     def _chat_call(
@@ -340,7 +341,7 @@ class Pipeline:
 
         turn, answer = await self._attempts(plan, outcome, make_call, invoke)
         if isinstance(answer.usage, Usage):
-            await self._usage(outcome, turn, answer.usage.prompt_tokens, answer.usage)
+            self._usage(outcome, turn, answer.usage.prompt_tokens, answer.usage)
         return answer
 
     async def stream(
@@ -402,7 +403,7 @@ class Pipeline:
             # Also when the stream breaks or the caller leaves: whatever usage was reported
             # is settled; without any, the reservation stands as made.
             if usage is not None:
-                await self._usage(outcome, turn, usage.prompt_tokens, usage)
+                self._usage(outcome, turn, usage.prompt_tokens, usage)
             if outcome.record.attempts:
                 outcome.record.attempts[-1].latency_ms += round(
                     (time.perf_counter() - started) * 1000, 3
@@ -442,7 +443,7 @@ class Pipeline:
             return await turn.connection.provider.embed(turn.call)
 
         turn, answer = await self._attempts(plan, outcome, make_call, invoke)
-        await self._usage(outcome, turn, answer.usage.prompt_tokens, None)
+        self._usage(outcome, turn, answer.usage.prompt_tokens, None)
         return answer
 
     # -- attempts ----------------------------------------------------------------------------------
@@ -653,15 +654,13 @@ class Pipeline:
         record.connection_id = turn.connection.id
 
     @staticmethod
-    async def _usage(
-        outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None
-    ) -> None:
+    def _usage(outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None) -> None:
         """Record the tokens used and settle the reservation with them."""
         completion = usage.completion_tokens if usage is not None else 0
         outcome.record.prompt_tokens = prompt_tokens
         outcome.record.completion_tokens = completion
         if outcome.admission is not None:
-            await outcome.admission.settle(turn.reservation, prompt_tokens, completion)
+            outcome.admission.settle(turn.reservation, prompt_tokens, completion)
 
     @staticmethod
     def _all_failed(

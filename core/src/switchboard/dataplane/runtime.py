@@ -22,7 +22,7 @@ import msgspec
 from sqlalchemy import or_, select
 
 from switchboard.capacity import CapacityEntry
-from switchboard.dataplane.admission import WaitLines
+from switchboard.dataplane.admission import Settlements, WaitLines
 from switchboard.dataplane.config import (
     ApiKeyEntry,
     ConnectionConfig,
@@ -77,6 +77,7 @@ class Runtime:
         self.headroom = Headroom()
         self.estimates = CompletionEstimates()
         self.wait_lines = WaitLines()
+        self.settlements = Settlements()
 
     # -- freshness -------------------------------------------------------------------------
 
@@ -119,6 +120,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
+        await self.settlements.aclose()
         await self.discovered.aclose()
         await self.error_rates.aclose()
 

@@ -97,8 +97,8 @@ class _Call:
         self,
         script: str,
         sha: str,
-        keys: list[str],
-        args: list[str | int],
+        keys: Sequence[str | bytes],
+        args: Sequence[str | bytes | int],
         future: asyncio.Future[Any],
     ) -> None:
         self.script = script
@@ -186,14 +186,14 @@ class RedisScript:
 
     # -- calls -------------------------------------------------------------------------------
 
-    async def run(self, keys: list[str], args: list[str | int]) -> Any:
+    async def run(self, keys: Sequence[str | bytes], args: Sequence[str | bytes | int]) -> Any:
         """One ``EVALSHA`` of the limiter script; :class:`RedisUnavailable` when Redis is not
         there. The reply is Redis's; a script error is raised as redis-py's ``ResponseError``.
         """
         return await self.run_script(SCRIPT, SCRIPT_SHA, keys, args)
 
     async def run_script(
-        self, script: str, sha: str, keys: list[str], args: list[str | int]
+        self, script: str, sha: str, keys: Sequence[str | bytes], args: Sequence[str | bytes | int]
     ) -> Any:
         """One ``EVALSHA`` of ``script`` (``sha``: its SHA-1), e.g. sharing error-rate windows.
 
@@ -283,7 +283,9 @@ class RedisScript:
         finally:
             self._sent()
 
-    async def _send_one(self, script: str, sha: str, keys: list[str], args: list[str | int]) -> Any:
+    async def _send_one(
+        self, script: str, sha: str, keys: Sequence[str | bytes], args: Sequence[str | bytes | int]
+    ) -> Any:
         """A call alone: a plain ``EVALSHA`` (no pipeline object), its errors raised."""
         if self._refusing():  # went down while it was queued
             self.failures += 1
@@ -350,7 +352,7 @@ class RedisScript:
         return error
 
     async def _load(
-        self, client: Redis | RedisCluster, scripts: Iterable[tuple[str, list[str]]]
+        self, client: Redis | RedisCluster, scripts: Iterable[tuple[str, Sequence[str | bytes]]]
     ) -> None:
         """Load each (script, keys of a call that ran it) where it runs: in a cluster, on the
         primary of the keys' slot only (``SCRIPT LOAD`` would go to every primary, and fail
@@ -362,7 +364,10 @@ class RedisScript:
             return
         targets: dict[tuple[str, str], ClusterNode | None] = {}
         for script, keys in scripts:
-            node = client.get_node_from_key(keys[0]) if keys else None
+            first = keys[0] if keys else None
+            if isinstance(first, bytes):
+                first = first.decode()
+            node = client.get_node_from_key(first) if first is not None else None
             targets[(script, node.name if node else "")] = node
         for (script, _), node in targets.items():
             if node is None:

@@ -99,24 +99,25 @@ class RedisCapacityLimiter(CapacityLimiter):
         """This limiter with the ``redis-limiter`` settings of ``environment``."""
         return self.configured(environment.settings_for(PLUGIN_NAME, RedisLimiterSettings))
 
-    def _keys(self, checks: Sequence[CapacityCheck]) -> list[str]:
-        keys: list[str] = []
+    def _keys(self, checks: Sequence[CapacityCheck]) -> list[str | bytes]:
+        keys: list[str | bytes] = []
         for check in checks:
             keys.extend(keys_for(self.settings.key_prefix, check.period, check.key))
         return keys
 
     def _args(
         self, op: str, checks: Sequence[CapacityCheck], member: str = "", tokens: int = 0
-    ) -> list[str | int]:
-        args: list[str | int] = [op, round(self.time_offset * _MICROS), member, tokens]
+    ) -> list[str | bytes | int]:
+        """The script's three arguments (see :mod:`.script`): the numbers as one string."""
+        numbers = [round(self.time_offset * _MICROS), tokens]
         for check in checks:
-            args += [
+            numbers += (
                 check.period_seconds * _MICROS,
                 -1 if check.requests is None else check.requests,
                 -1 if check.tokens is None else check.tokens,
                 max(check.cost_tokens, 0),
-            ]
-        return args
+            )
+        return [op, member, " ".join(map(str, numbers))]
 
     def _unavailable(self, reason: RedisUnavailable) -> CapacityUnavailable:
         return CapacityUnavailable(f"capacity limits cannot be checked: {reason}")

@@ -40,8 +40,8 @@ from switchboard.dataplane.openai_types import (
 from switchboard.dataplane.planning import (
     PlannedAttempt,
     RoutePlan,
+    count_prompt_tokens,
     estimate_input_tokens,
-    estimate_tokens,
     plan_attempt,
     plan_route,
 )
@@ -105,6 +105,8 @@ class Outcome:
     connection: ConnectionConfig | None = None
     dropped_params: list[str] = field(default_factory=list)
     admission: Admission | None = None
+    prompt_tokens: int | None = None
+    """The prompt's counted tokens, once counted (by routing or for a reservation)."""
 
     def headers(self) -> dict[str, str]:
         """The ``x-switchboard-*`` and ``x-ratelimit-*`` headers of the answer."""
@@ -254,6 +256,7 @@ class Pipeline:
         """Route the request; a block is a 400 naming the rule."""
         plan = plan_route(environment, resource, request, principal, info, self.runtime.error_rates)
         outcome.record.route = plan.rule
+        outcome.prompt_tokens = plan.prompt_tokens
         if plan.blocked_message is not None:
             raise BadRequest(plan.blocked_message, code="blocked_by_routing_condition")
         return plan
@@ -269,7 +272,6 @@ class Pipeline:
     ) -> None:
         """Set up the request's capacity (its checks are built per attempt)."""
         runtime = self.runtime
-        hooks = environment.plugins.hooks
         if isinstance(request, EmbeddingRequest):
             embedding = request
 
@@ -281,8 +283,11 @@ class Pipeline:
             chat = request
 
             def count_prompt() -> int:
-                counted = hooks.count_tokens(request=chat, model=resource.model.model)
-                return counted if counted is not None else estimate_tokens(chat)
+                if outcome.prompt_tokens is None:  # routing did not need them
+                    outcome.prompt_tokens = count_prompt_tokens(
+                        environment, chat, resource.model.model
+                    )
+                return outcome.prompt_tokens
 
             expected = chat.expected_completion_tokens
         outcome.admission = Admission(

@@ -23,6 +23,7 @@ from switchboard.routing import ModelRef, RouteDecision, RoutingInput
 __all__ = [
     "PlannedAttempt",
     "RoutePlan",
+    "count_prompt_tokens",
     "estimate_input_tokens",
     "estimate_tokens",
     "plan_attempt",
@@ -56,6 +57,8 @@ class RoutePlan(msgspec.Struct, frozen=True, kw_only=True):
     attempts: tuple[PlannedAttempt, ...]
     blocked_message: str | None = None
     events: tuple[str, ...] = ()
+    prompt_tokens: int | None = None
+    """The prompt's tokens when routing counted them (capacity reuses the count)."""
 
 
 def estimate_tokens(request: ChatCompletionRequest) -> int:
@@ -67,6 +70,14 @@ def estimate_tokens(request: ChatCompletionRequest) -> int:
         elif isinstance(message.content, list):
             characters += sum(len(p.text) for p in message.content if isinstance(p.text, str))
     return max(1, characters // 4)
+
+
+def count_prompt_tokens(
+    environment: EnvironmentRuntime, request: ChatCompletionRequest, model: str
+) -> int:
+    """The prompt's tokens: a plugin's count (the ``tokenizer``), else the core's estimate."""
+    counted = environment.plugins.hooks.count_tokens(request=request, model=model)
+    return counted if counted is not None else estimate_tokens(request)
 
 
 def estimate_input_tokens(request: EmbeddingRequest) -> int:
@@ -148,12 +159,11 @@ def plan_route(
     the process's book (routing reads the environment's) or given rates (the dry run's)."""
     decision = RouteDecision(rule="primary", model=resource.model)
     routing = resource.routing
+    tokens: int | None = None
     if routing and routing.get("enabled", True) and routing.get("conditions"):
         hooks = environment.plugins.hooks
-        tokens = hooks.count_tokens(request=request, model=resource.model.model)
-        variables = routing_variables(
-            request, principal, info, tokens if tokens is not None else estimate_tokens(request)
-        )
+        tokens = count_prompt_tokens(environment, request, resource.model.model)
+        variables = routing_variables(request, principal, info, tokens)
         variables.update(
             {
                 k: v
@@ -185,6 +195,9 @@ def plan_route(
             attempts=(),
             blocked_message=decision.blocked_message or "blocked by routing",
             events=decision.events,
+            prompt_tokens=tokens,
         )
     attempts = tuple(plan_attempt(environment, m) for m in _chain(resource, decision.model))
-    return RoutePlan(rule=decision.rule, attempts=attempts, events=decision.events)
+    return RoutePlan(
+        rule=decision.rule, attempts=attempts, events=decision.events, prompt_tokens=tokens
+    )

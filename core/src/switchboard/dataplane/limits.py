@@ -14,7 +14,7 @@ request impossible: it is capped at what is left of the token limit after the pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from switchboard.capacity import CapacityEntry
@@ -164,7 +164,3 @@ class CompletionEstimates:
             self._average[resource_id] = float(completion_tokens)
         else:
             self._average[resource_id] = average + (completion_tokens - average) * self._WEIGHT
-
-    def known(self) -> Mapping[str, float]:
-        """The current averages (for tests and diagnostics)."""
-        return dict(self._average)

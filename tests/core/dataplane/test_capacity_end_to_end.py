@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from switchboard.context import Principal
 from switchboard.hookspecs import hookimpl
@@ -346,3 +347,44 @@ def test_a_plugin_adds_its_own_limits(register_plugin: RegisterPlugin, world: Wo
     assert refused.headers["x-switchboard-ratelimit-scope-requests"] == "custom:minute"
     assert world.chat("chat", user="grace").status_code == 200
     assert len(world.openai_fake.requests) == 2
+
+
+SEED_CONNECTION_CAPACITY = """
+capacity:
+  - period: minute
+    requests: 100      # Requests per minute
+    tokens: 100000     # Tokens per minute
+  - period: hour
+    requests: 5000
+    tokens: 5000000
+  - period: day
+    requests: 100000
+    tokens: 100000000
+"""
+
+SEED_RESOURCE_CAPACITY = """
+capacity:
+  - period: minute
+    requests: 50
+    tokens: 50000
+enforceCapacity: true
+"""
+
+
+def test_the_seeds_capacity_examples_work_as_written(world: World) -> None:
+    connection = yaml.safe_load(SEED_CONNECTION_CAPACITY)
+    expect(world.admin.patch(f"{ENV}/connections/openai-main", connection), 200)
+    world.resource("seeded", model=MAIN, **yaml.safe_load(SEED_RESOURCE_CAPACITY))
+    world.assign("backend", "chat", "seeded")
+    answer = world.chat("seeded")
+    assert answer.status_code == 200
+    # The resource's 50 a minute is the tightest of the four limits that applied.
+    assert answer.headers["x-ratelimit-limit-requests"] == "50"
+    assert answer.headers["x-ratelimit-remaining-requests"] == "49"
+    assert answer.headers["x-ratelimit-limit-tokens"] == "50000"
+    periods = expect(world.admin.get(f"{ENV}/connections/openai-main/capacity"), 200)["periods"]
+    assert [(p["period"], p["requests"]["used"]) for p in periods] == [
+        ("minute", 1),
+        ("hour", 1),
+        ("day", 1),
+    ]

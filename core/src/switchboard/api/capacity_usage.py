@@ -18,7 +18,6 @@ unreachable) makes the answer a 503 naming the cause: a guess would be worse tha
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,6 +34,7 @@ from switchboard.api.lookup import find_in_environment, find_scope
 from switchboard.api.resources import ai_resource
 from switchboard.api.shapes import ApiShape
 from switchboard.capacity import CapacityEntry, Period
+from switchboard.dataplane.discovered import read_discovered
 from switchboard.dataplane.limits import TokenCost, choose_limiter, discovered_checks, entry_checks
 from switchboard.db.models import AIConnection, AIResource, ApiKey, Environment
 from switchboard.errors import ServiceUnavailable
@@ -52,8 +52,6 @@ __all__ = [
     "DiscoveredUsage",
     "PeriodCapacity",
 ]
-
-log = logging.getLogger(__name__)
 
 _NO_COST = TokenCost(prompt=0, completion=0, estimated=False)
 """Reading usage reserves nothing."""
@@ -210,26 +208,6 @@ async def _usage(
     )
 
 
-def _discovered(connection: AIConnection) -> list[tuple[str, DiscoveredLimits, datetime | None]]:
-    """The connection's discovered capacity (stored as ``DiscoveredLimits`` plus
-    ``updatedAt``) by model, sorted; an unreadable entry is logged and skipped."""
-    found: list[tuple[str, DiscoveredLimits, datetime | None]] = []
-    for model, raw in sorted((connection.discovered_capacity or {}).items()):
-        try:
-            limits = msgspec.convert(raw, DiscoveredLimits)
-            updated_at = msgspec.convert(raw.get("updatedAt"), datetime | None)
-        except (msgspec.ValidationError, AttributeError) as exc:
-            log.warning(
-                "connection %s: discovered capacity of model %r is unreadable (%s)",
-                connection.id,
-                model,
-                exc,
-            )
-            continue
-        found.append((model, limits, updated_at))
-    return found
-
-
 async def _connection_usage(
     gateway: Gateway, environment: Environment, connection: AIConnection
 ) -> ConnectionCapacityUsage:
@@ -238,7 +216,9 @@ async def _connection_usage(
     discovered_on = connection.enforce_discovered_capacity and limiter is not None
     by_model = [
         (model, limits, updated_at, discovered_checks(connection.id, model, limits, _NO_COST))
-        for model, limits, updated_at in _discovered(connection)
+        for model, limits, updated_at in read_discovered(
+            connection.discovered_capacity, f"connection {connection.id}"
+        )
     ]
     # One limiter call for the connection's counters and every enforced model's.
     counted = checks + [c for *_, model_checks in by_model if discovered_on for c in model_checks]

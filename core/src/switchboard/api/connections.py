@@ -31,6 +31,7 @@ from switchboard.api.lookup import (
 )
 from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
 from switchboard.capacity import CapacityEntry, CapacityError, validate_capacity
+from switchboard.dataplane.discovered import discovered_entry
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
 from switchboard.db.models import AIConnection, Environment, Workspace, new_id, utcnow
 from switchboard.errors import BadRequest, Conflict
@@ -439,12 +440,10 @@ class ConnectionsController(Controller):
                 discovered=call.discovered,
             )
         if call.discovered is not None:
-            discovered = dict(connection.discovered_capacity)
-            discovered[model] = {
-                **msgspec.to_builtins(call.discovered),
-                "updatedAt": utcnow().isoformat(),
+            connection.discovered_capacity = {
+                **connection.discovered_capacity,
+                model: discovered_entry(call.discovered, utcnow()),
             }
-            connection.discovered_capacity = discovered
             await db.commit()
         return result
 

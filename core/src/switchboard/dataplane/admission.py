@@ -25,6 +25,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.capacity import CapacityEntry
 from switchboard.context import Principal
 from switchboard.dataplane.config import (
     ApiKeyEntry,
@@ -230,30 +231,31 @@ class Admission:
             )
         return checks
 
-    def _limited(self, connection: ConnectionConfig) -> bool:
-        """Whether anything may limit an attempt on ``connection`` (most answers: no)."""
-        resource, key = self.resource, self.key
-        return bool(
-            connection.capacity
-            or connection.enforce_discovered_capacity
-            or (resource.enforce_capacity and resource.capacity)
-            or (key is not None and key.enforce_capacity and key.capacity)
-            or self.environment.plugins.hooks.implemented("switchboard_capacity_checks")
-        )
-
-    def _needs_tokens(self, connection: ConnectionConfig) -> bool:
-        if self._cost is not None:
-            return True
+    def _entries(self, connection: ConnectionConfig) -> list[CapacityEntry]:
+        """The configured limits an attempt on ``connection`` is held to."""
         entries = [*connection.capacity]
         if self.resource.enforce_capacity:
             entries += self.resource.capacity
         if self.key is not None and self.key.enforce_capacity:
             entries += self.key.capacity
-        # Discovered limits and plugins' checks may limit tokens too: count for them.
-        return (
-            connection.enforce_discovered_capacity
-            or any(e.tokens is not None for e in entries)
-            or self.environment.plugins.hooks.implemented("switchboard_capacity_checks")
+        return entries
+
+    def _open_ended(self, connection: ConnectionConfig) -> bool:
+        """Whether limits beyond the configured ones may apply (the provider's announced
+        limits, plugins' checks): they may count tokens too."""
+        return connection.enforce_discovered_capacity or self.environment.plugins.hooks.implemented(
+            "switchboard_capacity_checks"
+        )
+
+    def _limited(self, connection: ConnectionConfig) -> bool:
+        """Whether anything may limit an attempt on ``connection`` (most answers: no)."""
+        return bool(self._entries(connection)) or self._open_ended(connection)
+
+    def _needs_tokens(self, connection: ConnectionConfig) -> bool:
+        if self._cost is not None:
+            return True
+        return any(e.tokens is not None for e in self._entries(connection)) or self._open_ended(
+            connection
         )
 
     async def reserve(

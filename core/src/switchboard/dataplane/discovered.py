@@ -29,7 +29,7 @@ from switchboard.dataplane.config import ConnectionConfig
 from switchboard.db.models import AIConnection
 from switchboard.interfaces.provider import DiscoveredLimits
 
-__all__ = ["DiscoveredCapacity", "discovered_entry"]
+__all__ = ["DiscoveredCapacity", "discovered_entry", "read_discovered"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,23 @@ def _same_limits(a: DiscoveredLimits, b: DiscoveredLimits) -> bool:
 def discovered_entry(limits: DiscoveredLimits, at: datetime) -> dict[str, Any]:
     """How one model's discovered limits are stored: camelCase fields and ``updatedAt``."""
     return {**msgspec.to_builtins(limits), "updatedAt": at.isoformat()}
+
+
+def read_discovered(
+    stored: dict[str, Any] | None, owner: str
+) -> list[tuple[str, DiscoveredLimits, datetime | None]]:
+    """A connection's stored discovered capacity as (model, limits, updatedAt), by model;
+    an entry that no longer parses is logged (naming ``owner``) and skipped."""
+    found: list[tuple[str, DiscoveredLimits, datetime | None]] = []
+    for model, raw in sorted((stored or {}).items()):
+        try:
+            limits = msgspec.convert(raw, DiscoveredLimits)
+            updated_at = msgspec.convert(raw.get("updatedAt"), datetime | None)
+        except (msgspec.ValidationError, AttributeError) as exc:
+            log.warning("%s: discovered capacity of model %r is unreadable (%s)", owner, model, exc)
+            continue
+        found.append((model, limits, updated_at))
+    return found
 
 
 class DiscoveredCapacity:

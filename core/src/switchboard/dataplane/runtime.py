@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from sqlalchemy import or_, select
@@ -29,7 +29,7 @@ from switchboard.dataplane.config import (
     EnvironmentRuntime,
     ResourceConfig,
 )
-from switchboard.dataplane.discovered import DiscoveredCapacity
+from switchboard.dataplane.discovered import DiscoveredCapacity, read_discovered
 from switchboard.dataplane.error_rates import ErrorRateBook
 from switchboard.dataplane.headroom import Headroom
 from switchboard.dataplane.limits import CompletionEstimates, choose_limiter
@@ -43,7 +43,7 @@ from switchboard.db.models import (
     utcnow,
 )
 from switchboard.errors import NotFound
-from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
+from switchboard.interfaces.provider import Timeouts
 from switchboard.plugins.selection import resolve_selection
 from switchboard.routing import ModelRef
 from switchboard.vault import open_credentials
@@ -296,7 +296,12 @@ class Runtime:
                         capacity=tuple(msgspec.convert(connection.capacity, list[CapacityEntry])),
                         timeouts=msgspec.convert(connection.timeouts or {}, Timeouts),
                         enforce_discovered_capacity=connection.enforce_discovered_capacity,
-                        discovered=_discovered(connection.discovered_capacity),
+                        discovered={
+                            model: limits
+                            for model, limits, _ in read_discovered(
+                                connection.discovered_capacity, f"connection {connection.id}"
+                            )
+                        },
                     )
                 )
         return EnvironmentRuntime(
@@ -324,15 +329,6 @@ def _resource(row: AIResource, key_ids: frozenset[str]) -> ResourceConfig:
         max_queue_wait_ms=row.max_queue_wait_ms,
         api_key_ids=key_ids,
     )
-
-
-def _discovered(stored: dict[str, Any] | None) -> dict[str, DiscoveredLimits]:
-    """The stored discovered capacity per model (entries that no longer parse are skipped)."""
-    found: dict[str, DiscoveredLimits] = {}
-    for model, value in (stored or {}).items():
-        with contextlib.suppress(msgspec.ValidationError):
-            found[model] = msgspec.convert(value, DiscoveredLimits)
-    return found
 
 
 def _earliest(*moments: datetime | None) -> datetime | None:

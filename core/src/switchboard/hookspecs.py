@@ -264,7 +264,8 @@ def switchboard_route(routing: RoutingInput) -> RouteDecision | None:
 
 @hookspec(firstresult=True)
 def switchboard_count_tokens(request: ChatCompletionRequest, model: str) -> int | None:
-    """Called before each attempt to count the prompt tokens to reserve.
+    """Called at most once per chat request to count its prompt tokens, when routing reads
+    ``requestTokens`` or a token limit applies (the count serves both).
 
     :return: the prompt's token count for ``model``, or ``None`` to let another count.
 

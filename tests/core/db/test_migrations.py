@@ -65,8 +65,9 @@ def test_scripts_ship_inside_the_package() -> None:
     assert (package / "script.py.mako").is_file()
     assert (package / "versions" / "0001_initial.py").is_file()
     assert (package / "versions" / "0002_default_roles.py").is_file()
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
     assert (package / "versions" / "0003_connection_timeouts.py").is_file()
+    assert (package / "versions" / "0004_recording.py").is_file()
 
 
 async def test_upgrade_from_empty_matches_the_models_exactly(engine: AsyncEngine) -> None:
@@ -142,7 +143,7 @@ async def test_an_older_revision_is_behind(engine: AsyncEngine) -> None:
     with pytest.raises(SchemaBehind) as caught:
         await prepare_database(engine, auto_migrate=False)
     assert str(caught.value) == (
-        "database schema is at 0001, this Switchboard needs 0003: run `switchboard migrate`"
+        "database schema is at 0001, this Switchboard needs 0004: run `switchboard migrate`"
     )
 
 

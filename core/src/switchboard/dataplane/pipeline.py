@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ C = TypeVar("C", bound=Upstream)
 T = TypeVar("T")
 
 _QUEUE_POLL_SECONDS = 0.25
+_ZERO_TRACE = "0" * 32
+_HEX = frozenset("0123456789abcdef")
 
 Slot = tuple[PlannedAttempt, "ConnectionConfig | None"]
 """A model of the plan and one connection to try it on (``None``: no connection can)."""
@@ -136,6 +139,40 @@ class Turn(Generic[C]):
     call: C
     reservation: Reservation | None
     started: float
+    capacity_ms: float = 0.0
+
+
+def _ms(seconds: float) -> float:
+    """``seconds`` as milliseconds, to the microsecond."""
+    return round(seconds * 1000, 3)
+
+
+def _ms_since(moment: float) -> float:
+    """Milliseconds from ``moment`` (a ``perf_counter`` reading) to now."""
+    return _ms(time.perf_counter() - moment)
+
+
+def trace_id_of(traceparent: str | None) -> str:
+    """The trace id of a W3C ``traceparent`` header, or a new random one.
+
+    A malformed header (wrong length, not hex, the all-zero id) starts a new trace, as the
+    W3C Trace Context recommendation asks.
+    """
+    if traceparent is not None and len(traceparent) >= 55 and traceparent[2] == "-":
+        trace_id = traceparent[3:35].lower()
+        if trace_id != _ZERO_TRACE and all(c in _HEX for c in trace_id):
+            return trace_id
+    return f"{random.getrandbits(128):032x}"
+
+
+def _tokens_per_second(record: RequestRecord) -> float | None:
+    """Completion tokens over generation time: after the first token when streamed."""
+    if record.completion_tokens <= 0 or not record.attempts:
+        return None
+    spent = record.attempts[-1].latency_ms - (record.time_to_first_token_ms or 0.0)
+    if spent <= 0:
+        return None
+    return round(record.completion_tokens / (spent / 1000), 3)
 
 
 def _in_scope(environment: EnvironmentRuntime, workspace: str, name: str) -> bool:
@@ -155,17 +192,23 @@ class Pipeline:
 
     # -- the steps every endpoint shares ------------------------------------------------------
 
-    def begin(self, info: RequestInfo) -> Outcome:
-        """A fresh outcome for a request that has just arrived."""
+    def begin(self, info: RequestInfo, endpoint: str) -> Outcome:
+        """A fresh outcome for a request to ``endpoint`` that has just arrived."""
+        headers = info.headers
+        traceparent = headers.get("traceparent")
         return Outcome(
             record=RequestRecord(
                 request_id=info.request_id,
                 created_at=datetime.now(UTC),
                 path=info.path,
+                endpoint=endpoint,
                 status=0,
-                correlation_id=info.headers.get("x-correlation-id"),
+                correlation_id=headers.get("x-correlation-id"),
+                traceparent=traceparent,
+                tracestate=headers.get("tracestate"),
+                trace_id=trace_id_of(traceparent),
                 client_ip=info.client_ip,
-                user_agent=info.headers.get("user-agent"),
+                user_agent=headers.get("user-agent"),
             ),
             started=time.perf_counter(),
         )
@@ -203,9 +246,10 @@ class Pipeline:
             labels=key.labels,
         )
         record = outcome.record
-        record.api_key_id = key.id
-        record.environment_id = environment.id
+        record.api_key_id, record.api_key_name = key.id, key.name
+        record.environment_id, record.environment_name = environment.id, environment.name
         record.workspace_id = environment.workspace_id
+        record.workspace_name = environment.workspace_name
         await environment.plugins.hooks.check_principal(principal=principal, request=info)
         return key, principal, environment
 
@@ -235,9 +279,10 @@ class Pipeline:
         """Complete the record and hand it to the recorders."""
         record = outcome.record
         record.status = status
-        record.latency_ms = round((time.perf_counter() - outcome.started) * 1000, 3)
+        record.latency_ms = _ms_since(outcome.started)
         spent_upstream = sum(a.latency_ms for a in record.attempts)
         record.gateway_latency_ms = round(max(record.latency_ms - spent_upstream, 0.0), 3)
+        record.tokens_per_second = _tokens_per_second(record)
         if environment is None or self.gateway.registry is None:
             return
         dispatch_record(record, environment=environment.plugins, registry=self.gateway.registry)
@@ -254,8 +299,13 @@ class Pipeline:
         outcome: Outcome,
     ) -> RoutePlan:
         """Route the request; a block is a 400 naming the rule."""
+        began = time.perf_counter()
         plan = plan_route(environment, resource, request, principal, info, self.runtime.error_rates)
-        outcome.record.route = plan.rule
+        record = outcome.record
+        record.routing_ms = _ms_since(began)
+        record.route = plan.rule
+        record.routing_events = list(plan.events)
+        record.stream = request.stream is True
         outcome.prompt_tokens = plan.prompt_tokens
         if plan.blocked_message is not None:
             raise BadRequest(plan.blocked_message, code="blocked_by_routing_condition")
@@ -373,9 +423,7 @@ class Pipeline:
                 first = await anext(chunks)
             except StopAsyncIteration:
                 raise ProviderError("server_error", "the provider sent an empty stream") from None
-            outcome.record.time_to_first_token_ms = round(
-                (time.perf_counter() - turn.started) * 1000, 3
-            )
+            outcome.record.time_to_first_token_ms = _ms_since(turn.started)
             return first, chunks
 
         turn, (first, chunks) = await self._attempts(plan, outcome, make_call, invoke)
@@ -410,9 +458,7 @@ class Pipeline:
             if usage is not None:
                 self._usage(outcome, turn, usage.prompt_tokens, usage)
             if outcome.record.attempts:
-                outcome.record.attempts[-1].latency_ms += round(
-                    (time.perf_counter() - started) * 1000, 3
-                )
+                outcome.record.attempts[-1].latency_ms += _ms_since(started)
 
     # -- embeddings ------------------------------------------------------------------------------
 
@@ -520,17 +566,21 @@ class Pipeline:
                 self._skipped(attempt, outcome)
                 continue
             call = make_call(attempt, connection)
+            reserving = time.perf_counter()
             try:
                 reservation = await admission.reserve(call, attempt.model, connection)
             except CapacityExhausted:
                 refusal = admission.refusals[-1]
-                self._refused(refusal, outcome)
+                self._refused(refusal, outcome, _ms_since(reserving))
                 if refusal.broad:
                     return None
                 continue
             if reservation is not None:
                 self.runtime.headroom.note_usage(connection.id, reservation.usage)
-            return Turn(index, attempt, connection, call, reservation, time.perf_counter())
+            now = time.perf_counter()
+            return Turn(
+                index, attempt, connection, call, reservation, now, _ms(now - reserving)
+            )
         return None
 
     async def _wait_in_line(
@@ -562,7 +612,7 @@ class Pipeline:
         finally:
             if lock is not None:
                 lock.release()
-            outcome.record.queue_wait_ms = round((time.perf_counter() - waited_from) * 1000, 3)
+            outcome.record.queue_wait_ms = _ms_since(waited_from)
 
     def _learn(self, turn: Turn[C]) -> None:
         """Keep the limits the provider announced on this attempt."""
@@ -586,21 +636,23 @@ class Pipeline:
             )
         )
 
-    def _refused(self, refusal: Refusal, outcome: Outcome) -> None:
+    def _refused(self, refusal: Refusal, outcome: Outcome, capacity_ms: float) -> None:
         outcome.record.attempts.append(
             AttemptRecord(
                 provider=refusal.model.provider,
                 model=refusal.model.model,
                 connection_id=refusal.connection.id,
+                connection_name=refusal.connection.name,
                 outcome="capacity_exhausted",
                 status=429,
                 error_class="capacity_exhausted",
                 error_message=refusal.describe(),
+                capacity_ms=capacity_ms,
             )
         )
 
     def _failed(self, turn: Turn[C], error: ProviderError, outcome: Outcome) -> None:
-        latency = round((time.perf_counter() - turn.started) * 1000, 3)
+        latency = _ms_since(turn.started)
         # A malformed 200 is a failure too: count it as the gateway would answer it.
         status = (
             error.status
@@ -620,16 +672,19 @@ class Pipeline:
                 provider=model.provider,
                 model=model.model,
                 connection_id=turn.connection.id,
+                connection_name=turn.connection.name,
                 outcome="failed",
                 status=error.status,
                 error_class=error.error_class,
                 error_message=error.message,
                 latency_ms=latency,
+                started_ms=_ms(turn.started - outcome.started),
+                capacity_ms=turn.capacity_ms,
             )
         )
 
     def _succeeded(self, turn: Turn[C], outcome: Outcome) -> None:
-        latency = round((time.perf_counter() - turn.started) * 1000, 3)
+        latency = _ms_since(turn.started)
         model = turn.attempt.model
         self.runtime.error_rates.record(
             outcome.record.environment_id, model.provider, model.model, turn.connection.id, 200
@@ -642,9 +697,12 @@ class Pipeline:
                 provider=model.provider,
                 model=model.model,
                 connection_id=turn.connection.id,
+                connection_name=turn.connection.name,
                 outcome="ok",
                 status=200,
                 latency_ms=latency,
+                started_ms=_ms(turn.started - outcome.started),
+                capacity_ms=turn.capacity_ms,
             )
         )
 
@@ -656,14 +714,17 @@ class Pipeline:
         outcome.dropped_params = turn.call.dropped_params
         record = outcome.record
         record.provider, record.model = turn.attempt.model.provider, turn.attempt.model.model
-        record.connection_id = turn.connection.id
+        record.connection_id, record.connection_name = turn.connection.id, turn.connection.name
 
     @staticmethod
     def _usage(outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None) -> None:
         """Record the tokens used and settle the reservation with them."""
         completion = usage.completion_tokens if usage is not None else 0
-        outcome.record.prompt_tokens = prompt_tokens
-        outcome.record.completion_tokens = completion
+        record = outcome.record
+        record.prompt_tokens = prompt_tokens
+        record.completion_tokens = completion
+        if usage is not None and isinstance(usage.prompt_tokens_details, dict):
+            record.cached_tokens = usage.prompt_tokens_details.get("cached_tokens") or 0
         if outcome.admission is not None:
             outcome.admission.settle(turn.reservation, prompt_tokens, completion)
 

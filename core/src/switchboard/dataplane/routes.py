@@ -127,7 +127,7 @@ def _headers(outcome: Outcome, dropped: list[str] | None = None) -> dict[str, st
 
 async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
     """``POST /v1/chat/completions``: OpenAI's chat completions, plain or streamed (SSE)."""
-    outcome = pipeline.begin(call.info)
+    outcome = pipeline.begin(call.info, "chat/completions")
     environment: EnvironmentRuntime | None = None
     status = 500
     streaming = False
@@ -197,7 +197,7 @@ async def _sse(
 
 async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
     """``POST /v1/embeddings``: vectors through the resource's model chain."""
-    outcome = pipeline.begin(call.info)
+    outcome = pipeline.begin(call.info, "embeddings")
     environment: EnvironmentRuntime | None = None
     status = 500
     try:
@@ -217,7 +217,7 @@ async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
 
 async def models(pipeline: Pipeline, call: Call) -> Answer:
     """``GET /v1/models``: the AI resources this key may call, as OpenAI models."""
-    outcome = pipeline.begin(call.info)
+    outcome = pipeline.begin(call.info, "models")
     try:
         key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
     except GatewayError as error:
@@ -242,7 +242,7 @@ async def messages(pipeline: Pipeline, call: Call) -> Answer:
     Errors use Anthropic's body (the SDK picks its exception from the status and type);
     fields the gateway cannot translate are named in ``x-switchboard-dropped-params``.
     """
-    outcome = pipeline.begin(call.info)
+    outcome = pipeline.begin(call.info, "messages")
     environment: EnvironmentRuntime | None = None
     status = 500
     streaming = False

@@ -317,7 +317,9 @@ class Environment(Base):
     """An isolation layer inside a workspace holding connections, resources and keys.
 
     ``plugins`` maps a plugin name to ``{"enabled": bool, "settings": {...}}``; each plugin
-    validates its own settings before they are saved.
+    validates its own settings before they are saved. ``recording`` is what request records
+    keep of payloads (``{"payload": "off" | "metadata" | "full", "redactPaths": [...]}``;
+    ``None``: metadata only).
     """
 
     __tablename__ = "environments"
@@ -328,6 +330,9 @@ class Environment(Base):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     description: Mapped[str] = mapped_column(Text, default="")
     plugins: Mapped[dict[str, Any]] = mapped_column(json_column_type(), default=dict)
+    recording: Mapped[dict[str, Any] | None] = mapped_column(
+        json_column_type(nullable=True), default=None
+    )
     created_at: Mapped[datetime] = _created_column()
     updated_at: Mapped[datetime] = _updated_column()
 
@@ -366,7 +371,8 @@ class AIConnection(Base):
     ``credential_fields`` names the credential fields that are set (not their values), so
     the API can say so without decrypting anything. ``allowed_models`` is ``None`` when
     every model is allowed. ``discovered_capacity`` maps a model to the limits last read from
-    the provider's rate-limit headers.
+    the provider's rate-limit headers. ``pricing`` overrides the provider plugin's price
+    table per model (USD per million tokens; ``None``: the plugin's prices).
     """
 
     __tablename__ = "ai_connections"
@@ -390,6 +396,9 @@ class AIConnection(Base):
         json_column_type(nullable=True), default=None
     )
     credential_fields: Mapped[list[str] | None] = mapped_column(
+        json_column_type(nullable=True), default=None
+    )
+    pricing: Mapped[dict[str, Any] | None] = mapped_column(
         json_column_type(nullable=True), default=None
     )
     created_at: Mapped[datetime] = _created_column()
@@ -532,6 +541,8 @@ class RequestRecord(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
     time_to_first_token_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    queue_wait_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    trace_id: Mapped[str | None] = mapped_column(String(32), default=None)
     total_latency_ms: Mapped[float | None] = mapped_column(Float, default=None)
     gateway_latency_ms: Mapped[float | None] = mapped_column(Float, default=None)
     tokens_per_second: Mapped[float | None] = mapped_column(Float, default=None)

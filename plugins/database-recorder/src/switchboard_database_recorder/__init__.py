@@ -1,0 +1,1 @@
+"""Switchboard database-recorder plugin."""

@@ -1,0 +1,1 @@
+"""The database-recorder plugin's hook implementations (being built for #7)."""

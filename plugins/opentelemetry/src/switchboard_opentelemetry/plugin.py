@@ -1,0 +1,1 @@
+"""The opentelemetry plugin's hook implementations (being built for #7)."""

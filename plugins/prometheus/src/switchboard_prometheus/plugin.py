@@ -1,0 +1,1 @@
+"""The prometheus plugin's hook implementations (being built for #7)."""

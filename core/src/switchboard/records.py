@@ -63,6 +63,8 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     route: str | None = None
     routing_events: list[str] = msgspec.field(default_factory=list)
     """How the route was chosen, in order (the rules that did and did not match)."""
+    routing_started_ms: float = 0.0
+    """When routing started, in ms since the request arrived."""
     routing_ms: float = 0.0
     """Time spent choosing the route, in ms."""
     attempts: list[AttemptRecord] = msgspec.field(default_factory=list)

@@ -302,6 +302,7 @@ class Pipeline:
         began = time.perf_counter()
         plan = plan_route(environment, resource, request, principal, info, self.runtime.error_rates)
         record = outcome.record
+        record.routing_started_ms = _ms(began - outcome.started)
         record.routing_ms = _ms_since(began)
         record.route = plan.rule
         record.routing_events = list(plan.events)

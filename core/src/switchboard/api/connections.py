@@ -4,7 +4,8 @@ A connection is the policy resource ``workspace:<ws>:environment:<env>:ai-connec
 ``settings`` and ``credentials`` are validated by the provider plugin's own Structs;
 credentials are write-only: sealed by the environment's secret box, bound to the
 connection's id, and never returned, logged or audited (the audit records only which
-credential fields were set).
+credential fields were set). ``pricing`` overrides the provider plugin's list prices for
+this connection's models (see docs/pricing.md).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from switchboard.errors import BadRequest, Conflict
 from switchboard.interfaces import Provider, ProviderCall, ProviderError
 from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
 from switchboard.plugins.selection import EnvironmentPlugins, resolve_selection
+from switchboard.pricing import ModelPrice, PricingError, validate_pricing
 from switchboard.state import Gateway
 from switchboard.vault import open_credentials, seal_credentials
 
@@ -58,6 +60,9 @@ class ConnectionOut(ApiShape):
     discovered_capacity: dict[str, Any]
     enforce_discovered_capacity: bool
     timeouts: Timeouts
+    pricing: dict[str, ModelPrice]
+    """The connection's own prices per model (USD per million tokens); models not listed
+    are priced by the provider plugin's table (``GET /api/v1/providers``)."""
     secret_box: str | None
     created_at: datetime
     updated_at: datetime
@@ -75,6 +80,12 @@ class ConnectionCreate(ApiShape):
     allowed_models: list[str] | None = None
     enforce_discovered_capacity: bool = False
     timeouts: Timeouts | None = None
+    pricing: dict[str, Any] | None = None
+    """Prices that override the provider's list prices, by model name:
+    ``{"gpt-4o": {"input": 2.5, "output": 10, "cachedInput": 1.25}}`` in USD per million
+    tokens (``cachedInput`` absent: as ``input``; ``longContext`` optional). A listed name
+    also prices its dated snapshots (``gpt-4o-2024-08-06``). Checked field by field, so a
+    400 names e.g. ``pricing.gpt-4o.input``."""
 
 
 class ConnectionUpdate(ApiShape):
@@ -88,6 +99,8 @@ class ConnectionUpdate(ApiShape):
     allowed_models: list[str] | msgspec.UnsetType | None = msgspec.UNSET
     enforce_discovered_capacity: bool | msgspec.UnsetType = msgspec.UNSET
     timeouts: Timeouts | msgspec.UnsetType | None = msgspec.UNSET
+    pricing: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+    """Replaces all of the connection's prices; ``null`` or ``{}`` drops them."""
 
 
 class ConnectionTest(ApiShape):
@@ -128,6 +141,7 @@ def _out(connection: AIConnection) -> ConnectionOut:
         discovered_capacity=connection.discovered_capacity,
         enforce_discovered_capacity=connection.enforce_discovered_capacity,
         timeouts=msgspec.convert(connection.timeouts or {}, Timeouts),
+        pricing=msgspec.convert(connection.pricing or {}, dict[str, ModelPrice]),
         secret_box=connection.secret_box,
         created_at=connection.created_at,
         updated_at=connection.updated_at,
@@ -156,6 +170,16 @@ def _validated(value: dict[str, Any], struct: type[msgspec.Struct], field: str) 
         problem, _, path = str(exc).partition(" - at `$")
         where = field + path.rstrip("`")
         raise BadRequest(f"{where}: {problem}", param=where) from None
+
+
+def _pricing(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Checked price overrides as stored (``None``: none, the plugin's prices apply)."""
+    try:
+        prices = validate_pricing(raw or {})
+    except PricingError as exc:
+        raise BadRequest(str(exc), param=exc.param) from None
+    stored: dict[str, Any] = msgspec.to_builtins(prices)
+    return stored or None
 
 
 def _capacity(entries: list[CapacityEntry]) -> list[dict[str, Any]]:
@@ -220,6 +244,7 @@ class ConnectionsController(Controller):
         settings = _validated(data.settings, provider.settings_type, "settings")
         credentials = _validated(data.credentials, provider.credentials_type, "credentials")
         capacity = _capacity(data.capacity)
+        pricing = _pricing(data.pricing)
         await refuse_taken(
             db,
             AIConnection,
@@ -240,6 +265,7 @@ class ConnectionsController(Controller):
             allowed_models=data.allowed_models,
             enforce_discovered_capacity=data.enforce_discovered_capacity,
             timeouts=msgspec.to_builtins(data.timeouts) if data.timeouts else None,
+            pricing=pricing,
         )
         await _store_credentials(gateway, plugins, connection, credentials)
         db.add(connection)
@@ -323,6 +349,8 @@ class ConnectionsController(Controller):
             connection.enforce_discovered_capacity = data.enforce_discovered_capacity
         if data.timeouts is not msgspec.UNSET:
             connection.timeouts = msgspec.to_builtins(data.timeouts) if data.timeouts else None
+        if not isinstance(data.pricing, msgspec.UnsetType):
+            connection.pricing = _pricing(data.pricing)
         if isinstance(data.credentials, dict):
             credentials = _validated(data.credentials, provider.credentials_type, "credentials")
             await _store_credentials(gateway, plugins, connection, credentials)

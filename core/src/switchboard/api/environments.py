@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
@@ -25,8 +26,9 @@ from switchboard.api.lookup import (
     refuse_taken,
     workspace_resource,
 )
-from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
+from switchboard.api.shapes import ApiShape, Description, Name, Page, convert_field, paginate
 from switchboard.api.workspaces import Force
+from switchboard.dataplane.capture import RecordingSettings
 from switchboard.db.models import AIConnection, AIResource, ApiKey, Environment, Workspace
 from switchboard.errors import BadRequest, Conflict
 from switchboard.plugins.selection import PluginSettingsError, parse_selection
@@ -44,16 +46,21 @@ class EnvironmentOut(ApiShape):
     name: str
     description: str
     plugins: dict[str, Any]
+    recording: RecordingSettings
     created_at: datetime
     updated_at: datetime
 
 
 class EnvironmentCreate(ApiShape):
-    """A new environment; ``plugins`` maps plugin names to ``{enabled, settings}``."""
+    """A new environment; ``plugins`` maps plugin names to ``{enabled, settings}``;
+    ``recording`` says what request records keep of payloads (``payload``: ``off``,
+    ``metadata`` — the default — or ``full``) and which JSON paths they redact
+    (``redactPaths``)."""
 
     name: Name
     description: Description = ""
     plugins: dict[str, Any] = {}
+    recording: dict[str, Any] | None = None
 
 
 class EnvironmentUpdate(ApiShape):
@@ -62,6 +69,7 @@ class EnvironmentUpdate(ApiShape):
     name: Name | None = None
     description: Description | None = None
     plugins: dict[str, Any] | None = None
+    recording: dict[str, Any] | None = None
 
 
 def _out(workspace: Workspace, environment: Environment) -> EnvironmentOut:
@@ -72,6 +80,7 @@ def _out(workspace: Workspace, environment: Environment) -> EnvironmentOut:
         name=environment.name,
         description=environment.description,
         plugins=environment.plugins,
+        recording=msgspec.convert(environment.recording or {}, RecordingSettings),
         created_at=environment.created_at,
         updated_at=environment.updated_at,
     )
@@ -84,6 +93,12 @@ def _plugins(gateway: Gateway, raw: dict[str, Any]) -> dict[str, Any]:
     except PluginSettingsError as exc:
         raise BadRequest(str(exc), param=str(exc).split(":", 1)[0]) from None
     return {name: raw[name] for name in entries}
+
+
+def _recording(raw: dict[str, Any]) -> dict[str, Any]:
+    """The ``recording`` value as stored, once valid (400 naming the field otherwise)."""
+    stored: dict[str, Any] = msgspec.to_builtins(convert_field(raw, RecordingSettings, "recording"))
+    return stored
 
 
 async def _contents(db: Db, environment: Environment) -> dict[str, int]:
@@ -158,6 +173,7 @@ class EnvironmentsController(Controller):
             name=data.name,
             description=data.description,
             plugins=plugins,
+            recording=None if data.recording is None else _recording(data.recording),
         )
         db.add(environment)
         try:
@@ -209,6 +225,8 @@ class EnvironmentsController(Controller):
         before = _out(workspace, environment)
         if data.plugins is not None:
             environment.plugins = _plugins(gateway_of(state), data.plugins)
+        if data.recording is not None:
+            environment.recording = _recording(data.recording)
         if data.name is not None and data.name != environment.name:
             await refuse_taken(
                 db,

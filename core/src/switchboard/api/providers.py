@@ -1,4 +1,5 @@
-"""``/api/v1/providers``: what the UI needs to draw a connection form for each provider."""
+"""``/api/v1/providers``: what the UI needs to draw a connection form for each provider,
+and each provider's list prices (what a connection's ``pricing`` overrides)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from litestar.datastructures import State
 
 from switchboard.api.deps import CallerDep, gateway_of
 from switchboard.api.shapes import ApiShape
+from switchboard.pricing import PriceTable
 
 __all__ = ["ProvidersController"]
 
 
 class ProviderOut(ApiShape):
-    """An installed provider: its connection settings and credentials as JSON Schemas."""
+    """An installed provider: its connection settings and credentials as JSON Schemas, and
+    its price table (USD per million tokens, with the page and day the prices were read)."""
 
     name: str
     display_name: str
@@ -25,6 +28,7 @@ class ProviderOut(ApiShape):
     secret_fields: list[str]
     known_models: list[str]
     supports_embeddings: bool
+    prices: PriceTable
 
 
 def _schema(struct: type[msgspec.Struct]) -> dict[str, Any]:
@@ -59,6 +63,7 @@ class ProvidersController(Controller):
                 secret_fields=_field_names(provider.credentials_type),
                 known_models=list(provider.known_models),
                 supports_embeddings=provider.supports_embeddings,
+                prices=provider.prices,
             )
             for name in sorted(registry.providers)
             if (provider := registry.providers.get(name)) is not None

@@ -10,6 +10,7 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
+from switchboard.errors import BadRequest
 from switchboard.naming import Email, Name
 
 __all__ = [
@@ -19,10 +20,12 @@ __all__ = [
     "Email",
     "Name",
     "Page",
+    "convert_field",
     "paginate",
 ]
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 MAX_PAGE_SIZE = 500
 
@@ -45,3 +48,14 @@ class Page(msgspec.Struct, Generic[T], rename="camel", kw_only=True):
 def paginate(items: list[T], limit: int, offset: int) -> Page[T]:
     """The page ``[offset, offset + limit)`` of ``items``."""
     return Page(items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset)
+
+
+def convert_field(value: object, shape: type[S], field: str) -> S:
+    """``value`` (the request body's ``field``) as ``shape``; a 400 naming the exact field
+    (``field.sub.path``) otherwise, which never echoes the value itself."""
+    try:
+        return msgspec.convert(value, shape)
+    except msgspec.ValidationError as exc:
+        problem, _, path = str(exc).partition(" - at `$")
+        where = field + path.rstrip("`")
+        raise BadRequest(f"{where}: {problem}", param=where) from None

@@ -20,6 +20,9 @@ from switchboard.cli_client.declarative_values import builtins, clean, provider_
 __all__ = ["export_config"]
 
 
+_DEFAULT_RECORDING = {"payload": "metadata", "redactPaths": []}
+
+
 def _set(target: dict[str, Any], name: str, value: Any, default: Any = None) -> None:
     """Write ``value`` unless it is the default (or empty)."""
     if value != default and value not in ("", [], {}):
@@ -80,6 +83,7 @@ def _environment(state: State, workspace: str, environment: Obj) -> Obj:
     item: Obj = {"name": name}
     _set(item, "description", environment["description"])
     _set(item, "plugins", environment["plugins"])
+    _set(item, "recording", environment.get("recording"), _DEFAULT_RECORDING)
     connections = state.connections(workspace, name).values()
     item["connections"] = [_connection(state, c) for c in connections]
     item["resources"] = [_resource(r) for r in state.resources(workspace, name).values()]
@@ -111,6 +115,7 @@ def _connection(state: State, connection: Obj) -> Obj:
         item["allowedModels"] = connection["allowedModels"]
     _set(item, "enforceDiscoveredCapacity", connection["enforceDiscoveredCapacity"], False)
     _set(item, "timeouts", connection["timeouts"], builtins(Timeouts()))
+    _set(item, "pricing", connection.get("pricing"))
     return item
 
 

@@ -313,6 +313,8 @@ class _Planner:
         updates = Updates()
         updates.compare("description", spec.description, current["description"])
         updates.compare("plugins", spec.plugins, current["plugins"])
+        if not isinstance(spec.recording, UnsetType):
+            updates.compare("recording", builtins(spec.recording), current["recording"])
         if updates:
             call = Call("PATCH", f"{url}/{segment(spec.name)}", updates.body)
             self.changes.append(Change("update", "environment", path, [call], updates.fields))

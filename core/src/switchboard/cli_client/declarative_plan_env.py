@@ -209,6 +209,9 @@ class EnvironmentPlanner:
         if not isinstance(timeouts, UnsetType):
             timeouts = {**(current["timeouts"] or {}), **builtins(timeouts)}
         updates.compare("timeouts", timeouts, current["timeouts"])
+        # The file's prices replace the connection's; ``null`` and ``{}`` both mean none.
+        pricing: Any = {} if spec.pricing is None else spec.pricing
+        updates.compare("pricing", pricing, current.get("pricing") or {})
         fields = credential_fields(spec)
         have = set(current["credentialFields"])
         if not isinstance(spec.credentials, UnsetType) and (

@@ -8,7 +8,7 @@ The shape is DESIGN.md section 5's (the seed's YAML, camelCase)::
       - name, description
         members: [{user, role}]
         environments:
-          - name, description, plugins
+          - name, description, plugins, recording
             connections: [{name, provider, settings, credentials, capacity, allowedModels, ...}]
             resources: [{name, model, routing, useFallback, fallbackModels, capacity, ...}]
             apiKeys: [{name, resources, labels, capacity, ...}]
@@ -29,6 +29,7 @@ import msgspec
 import yaml
 from msgspec import UNSET, UnsetType
 
+from switchboard.dataplane.capture import RecordingSettings
 from switchboard.naming import PATTERN_MEANINGS, Email, Name
 
 __all__ = [
@@ -144,6 +145,9 @@ class ConnectionSpec(_Spec):
     allowed_models: list[str] | UnsetType | None = UNSET
     enforce_discovered_capacity: bool | UnsetType = UNSET
     timeouts: TimeoutsSpec | UnsetType = UNSET
+    pricing: dict[str, Any] | UnsetType | None = UNSET
+    """Prices by model (USD per million tokens), checked by the gateway, which names the
+    field it refuses: ``{gpt-4o: {input: 2.5, output: 10, cachedInput: 1.25}}``."""
 
 
 class ResourceSpec(_Spec):
@@ -180,6 +184,7 @@ class EnvironmentSpec(_Spec):
     name: Name
     description: str | UnsetType = UNSET
     plugins: dict[str, Any] | UnsetType = UNSET
+    recording: RecordingSettings | UnsetType = UNSET
     connections: list[ConnectionSpec] | UnsetType = UNSET
     resources: list[ResourceSpec] | UnsetType = UNSET
     api_keys: list[ApiKeySpec] | UnsetType = UNSET

@@ -15,9 +15,11 @@ from typing import Any
 import msgspec
 
 from switchboard.capacity import CapacityEntry
+from switchboard.dataplane.capture import Recording
 from switchboard.interfaces import CapacityLimiter, Provider
 from switchboard.interfaces.provider import DiscoveredLimits, Timeouts
 from switchboard.plugins.selection import EnvironmentPlugins
+from switchboard.pricing import NO_PRICES, ModelPrice, PriceTable
 from switchboard.routing import ModelRef
 
 __all__ = ["ApiKeyEntry", "ConnectionConfig", "EnvironmentRuntime", "ResourceConfig"]
@@ -57,10 +59,24 @@ class ConnectionConfig(msgspec.Struct, frozen=True, kw_only=True):
     enforce_discovered_capacity: bool
     discovered: Mapping[str, DiscoveredLimits] = msgspec.field(default_factory=dict)
     """The limits last announced per model, as stored (newer ones live in the runtime)."""
+    prices: PriceTable = NO_PRICES
+    """The provider's price table with the connection's own prices laid over it."""
+    known_prices: dict[str, ModelPrice | None] = msgspec.field(default_factory=dict)
+    """Prices already looked up, by model (the struct is frozen; this cache is not)."""
 
     def admits(self, model: str) -> bool:
         """Whether this connection may call ``model``."""
         return self.allowed_models is None or model in self.allowed_models
+
+    def price_for(self, model: str) -> ModelPrice | None:
+        """The price of ``model`` on this connection (``None``: unknown), looked up once."""
+        try:
+            return self.known_prices[model]
+        except KeyError:
+            # Models come from the environment's resources, so the cache stays small; two
+            # requests racing here both store the same answer.
+            price = self.known_prices[model] = self.prices.price_for(model)
+            return price
 
 
 class ApiKeyEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +105,8 @@ class EnvironmentRuntime(msgspec.Struct, frozen=True, kw_only=True):
     connections: tuple[ConnectionConfig, ...]
     limiter: CapacityLimiter | None = None
     """The capacity limiter of the environment (``None``: no limiter plugin is on)."""
+    recording: Recording = Recording()
+    """What request records keep of payloads here, and what they redact."""
 
     def connection(self, key: str) -> ConnectionConfig | None:
         """The connection with id or name ``key``."""

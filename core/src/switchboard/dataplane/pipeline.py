@@ -23,6 +23,13 @@ from typing import Generic, TypeVar
 
 from switchboard.context import Principal, RequestInfo
 from switchboard.dataplane.admission import Admission, CapacityRefused, Refusal
+from switchboard.dataplane.capture import (
+    StreamTranscript,
+    answer_payload,
+    redact,
+    request_payload,
+    scrub_secrets,
+)
 from switchboard.dataplane.config import (
     ApiKeyEntry,
     ConnectionConfig,
@@ -110,6 +117,8 @@ class Outcome:
     admission: Admission | None = None
     prompt_tokens: int | None = None
     """The prompt's counted tokens, once counted (by routing or for a reservation)."""
+    transcript: StreamTranscript | None = None
+    """A stream's answer as it is relayed, when the environment captures payloads."""
 
     def headers(self) -> dict[str, str]:
         """The ``x-switchboard-*`` and ``x-ratelimit-*`` headers of the answer."""
@@ -163,6 +172,14 @@ def trace_id_of(traceparent: str | None) -> str:
         if trace_id != _ZERO_TRACE and all(c in _HEX for c in trace_id):
             return trace_id
     return f"{random.getrandbits(128):032x}"
+
+
+def _capture_answer(
+    environment: EnvironmentRuntime, outcome: Outcome, answer: ChatCompletion | EmbeddingResponse
+) -> None:
+    payload = outcome.record.payload
+    if payload is not None:
+        payload["response"] = answer_payload(environment.recording.payload, answer)
 
 
 def _tokens_per_second(record: RequestRecord) -> float | None:
@@ -275,17 +292,48 @@ class Pipeline:
             )
         return resource
 
+    def capture(
+        self,
+        environment: EnvironmentRuntime,
+        outcome: Outcome,
+        body: bytes,
+        request: ChatCompletionRequest | EmbeddingRequest,
+    ) -> None:
+        """Keep what the environment's ``recording`` asks of the request's payload."""
+        mode = environment.recording.payload
+        outcome.record.payload = request_payload(mode, body, request)
+        if mode != "off" and getattr(request, "stream", False) is True:
+            outcome.transcript = StreamTranscript(mode)
+
     def finish(self, environment: EnvironmentRuntime | None, outcome: Outcome, status: int) -> None:
-        """Complete the record and hand it to the recorders."""
+        """Complete the record and hand it to the recorders.
+
+        A request that never reached an environment (a bad key, an unreadable body) goes to
+        the recorders every environment has by default.
+        """
         record = outcome.record
         record.status = status
         record.latency_ms = _ms_since(outcome.started)
         spent_upstream = sum(a.latency_ms for a in record.attempts)
         record.gateway_latency_ms = round(max(record.latency_ms - spent_upstream, 0.0), 3)
         record.tokens_per_second = _tokens_per_second(record)
-        if environment is None or self.gateway.registry is None:
+        if record.error_message is not None:
+            # Providers echo what they were sent, keys included, in their error messages.
+            record.error_message = scrub_secrets(record.error_message)
+            for attempt in record.attempts:
+                if attempt.error_message is not None:
+                    attempt.error_message = scrub_secrets(attempt.error_message)
+        registry = self.gateway.registry
+        if registry is None:
             return
-        dispatch_record(record, environment=environment.plugins, registry=self.gateway.registry)
+        if environment is None:
+            dispatch_record(record, environment=self.runtime.default_plugins, registry=registry)
+            return
+        if record.payload is not None:
+            if outcome.transcript is not None:
+                record.payload["response"] = outcome.transcript.result()
+            redact(record.payload, environment.recording.paths)
+        dispatch_record(record, environment=environment.plugins, registry=registry)
 
     # -- chat ----------------------------------------------------------------------------------
 
@@ -398,6 +446,7 @@ class Pipeline:
         turn, answer = await self._attempts(plan, outcome, make_call, invoke)
         if isinstance(answer.usage, Usage):
             self._usage(outcome, turn, answer.usage.prompt_tokens, answer.usage)
+        _capture_answer(environment, outcome, answer)
         return answer
 
     async def stream(
@@ -442,10 +491,13 @@ class Pipeline:
         chunk: ChatCompletionChunk | None = first
         started = time.perf_counter()
         usage: Usage | None = None
+        transcript = outcome.transcript
         try:
             while chunk is not None:
                 if watch_chunks:
                     hooks.stream_chunk(call=turn.call, chunk=chunk)
+                if transcript is not None:
+                    transcript.feed(chunk)
                 if isinstance(chunk.usage, Usage):
                     usage = chunk.usage
                 yield chunk
@@ -496,6 +548,7 @@ class Pipeline:
 
         turn, answer = await self._attempts(plan, outcome, make_call, invoke)
         self._usage(outcome, turn, answer.usage.prompt_tokens, None)
+        _capture_answer(environment, outcome, answer)
         return answer
 
     # -- attempts ----------------------------------------------------------------------------------
@@ -579,9 +632,7 @@ class Pipeline:
             if reservation is not None:
                 self.runtime.headroom.note_usage(connection.id, reservation.usage)
             now = time.perf_counter()
-            return Turn(
-                index, attempt, connection, call, reservation, now, _ms(now - reserving)
-            )
+            return Turn(index, attempt, connection, call, reservation, now, _ms(now - reserving))
         return None
 
     async def _wait_in_line(
@@ -719,13 +770,19 @@ class Pipeline:
 
     @staticmethod
     def _usage(outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None) -> None:
-        """Record the tokens used and settle the reservation with them."""
+        """Record the tokens used and their estimated cost; settle the reservation with them."""
         completion = usage.completion_tokens if usage is not None else 0
         record = outcome.record
         record.prompt_tokens = prompt_tokens
         record.completion_tokens = completion
         if usage is not None and isinstance(usage.prompt_tokens_details, dict):
             record.cached_tokens = usage.prompt_tokens_details.get("cached_tokens") or 0
+        # Priced by the model the plan asked for (the connection's override, else the
+        # plugin's table); unknown prices leave the cost unknown rather than zero.
+        price = turn.connection.price_for(turn.attempt.model.model)
+        record.estimated_cost = (
+            None if price is None else price.cost(prompt_tokens, completion, record.cached_tokens)
+        )
         if outcome.admission is not None:
             outcome.admission.settle(turn.reservation, prompt_tokens, completion)
 

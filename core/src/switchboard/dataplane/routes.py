@@ -138,6 +138,7 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
         resource = pipeline.resource(environment, key, chat.model, outcome)
         plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
         pipeline.prepare(environment, resource, key, principal, chat, outcome)
+        pipeline.capture(environment, outcome, call.body, chat)
         if chat.stream is True:
             chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True
@@ -205,6 +206,7 @@ async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
         key, principal, environment = await pipeline.authenticate(call.info, outcome, call.scope)
         resource = pipeline.resource(environment, key, body.model, outcome)
         pipeline.prepare(environment, resource, key, principal, body, outcome)
+        pipeline.capture(environment, outcome, call.body, body)
         answer = await pipeline.embed(environment, resource, body, call.info, outcome)
         status = 200
         return Answer(200, _headers(outcome), msgspec.json.encode(answer))
@@ -221,7 +223,9 @@ async def models(pipeline: Pipeline, call: Call) -> Answer:
     try:
         key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
     except GatewayError as error:
+        pipeline.finish(None, outcome, error.status_code)
         return openai_error(error, outcome)
+    pipeline.finish(environment, outcome, 200)
     created = int(time.time())
     listing = _ModelList(
         data=[
@@ -254,6 +258,7 @@ async def messages(pipeline: Pipeline, call: Call) -> Answer:
         resource = pipeline.resource(environment, key, chat.model, outcome)
         plan = pipeline.plan(environment, resource, chat, principal, call.info, outcome)
         pipeline.prepare(environment, resource, key, principal, chat, outcome)
+        pipeline.capture(environment, outcome, call.body, chat)
         if chat.stream is True:
             chunks = await pipeline.stream(environment, plan, chat, call.info, outcome)
             streaming = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from datetime import datetime
@@ -23,6 +24,7 @@ from sqlalchemy import or_, select
 
 from switchboard.capacity import CapacityEntry
 from switchboard.dataplane.admission import Settlements, WaitLines
+from switchboard.dataplane.capture import Recording
 from switchboard.dataplane.config import (
     ApiKeyEntry,
     ConnectionConfig,
@@ -44,7 +46,8 @@ from switchboard.db.models import (
 )
 from switchboard.errors import NotFound
 from switchboard.interfaces.provider import Timeouts
-from switchboard.plugins.selection import resolve_selection
+from switchboard.plugins.selection import EnvironmentPlugins, resolve_selection
+from switchboard.pricing import ModelPrice
 from switchboard.routing import ModelRef
 from switchboard.vault import open_credentials
 
@@ -78,6 +81,12 @@ class Runtime:
         self.estimates = CompletionEstimates()
         self.wait_lines = WaitLines()
         self.settlements = Settlements()
+
+    @functools.cached_property
+    def default_plugins(self) -> EnvironmentPlugins:
+        """The plugins every environment has unless it says otherwise: the recorders of a
+        request that never reached an environment (a bad key, a malformed body)."""
+        return resolve_selection(self._gateway.plugins, None)
 
     # -- freshness -------------------------------------------------------------------------
 
@@ -302,6 +311,11 @@ class Runtime:
                                 connection.discovered_capacity, f"connection {connection.id}"
                             )
                         },
+                        # Prices are validated when saved; laid over the plugin's table
+                        # here so the data plane never reads them from the database.
+                        prices=provider.prices.with_overrides(
+                            msgspec.convert(connection.pricing or {}, dict[str, ModelPrice])
+                        ),
                     )
                 )
         return EnvironmentRuntime(
@@ -313,6 +327,7 @@ class Runtime:
             resources=resources,
             connections=tuple(connections),
             limiter=choose_limiter(registry, plugins),
+            recording=Recording.from_stored(environment.recording),
         )
 
 

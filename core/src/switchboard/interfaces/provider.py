@@ -39,6 +39,7 @@ from switchboard.dataplane.openai_types import (
     EmbeddingRequest,
     EmbeddingResponse,
 )
+from switchboard.pricing import NO_PRICES, PriceTable
 
 if TYPE_CHECKING:
     import aiohttp
@@ -183,7 +184,9 @@ class Provider(abc.ABC):
     ``settings_type`` and ``credentials_type`` validate a connection's ``settings`` and
     ``credentials`` when it is saved (every credentials field is a secret); the core passes
     the decoded values in each call. ``known_models`` seeds the UI's model pickers.
-    Failures are raised as :class:`ProviderError`.
+    ``prices`` is the provider's list price table (load it once, at import, with
+    :func:`switchboard.pricing.load_price_table`); without one, costs stay unknown unless a
+    connection sets its own prices. Failures are raised as :class:`ProviderError`.
     """
 
     name: ClassVar[str]
@@ -192,6 +195,7 @@ class Provider(abc.ABC):
     credentials_type: ClassVar[type[msgspec.Struct]] = NoSettings
     known_models: ClassVar[tuple[str, ...]] = ()
     supports_embeddings: ClassVar[bool] = False
+    prices: ClassVar[PriceTable] = NO_PRICES
 
     @abc.abstractmethod
     async def complete(self, call: ProviderCall) -> ChatCompletion:

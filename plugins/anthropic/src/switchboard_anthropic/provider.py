@@ -18,6 +18,7 @@ import msgspec
 
 from switchboard.dataplane.openai_types import ChatCompletion, ChatCompletionChunk
 from switchboard.interfaces.provider import Provider, ProviderCall, ProviderError, Upstream
+from switchboard.pricing import PriceTable, load_price_table
 from switchboard.upstream import client_timeout, sse_events, translated_errors
 from switchboard_anthropic.config import AnthropicCredentials, AnthropicSettings
 from switchboard_anthropic.errors import http_error
@@ -51,6 +52,9 @@ class AnthropicProvider(Provider):
         "claude-sonnet-4-6",
         "claude-opus-4-8",
     )
+    # List prices per model (USD per million tokens), read once at import; a
+    # connection's ``pricing`` overrides them.
+    prices: ClassVar[PriceTable] = load_price_table("switchboard_anthropic")
 
     # -- the calls ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from switchboard.dataplane.openai_types import (
     EmbeddingResponse,
 )
 from switchboard.interfaces.provider import EmbeddingCall, Provider, ProviderCall, Upstream
+from switchboard.pricing import PriceTable, load_price_table
 from switchboard.upstream import client_timeout, translated_errors
 from switchboard_bedrock.auth import AssumedRoles, sign
 from switchboard_bedrock.config import BedrockCredentials, BedrockSettings
@@ -76,6 +77,9 @@ class BedrockProvider(Provider):
         "mistral.mistral-large-2407-v1:0",
         "amazon.titan-embed-text-v2:0",
     )
+    # List prices per model (USD per million tokens), read once at import; a
+    # connection's ``pricing`` overrides them.
+    prices: ClassVar[PriceTable] = load_price_table("switchboard_bedrock")
 
     def __init__(self) -> None:
         self.roles = AssumedRoles()

@@ -33,6 +33,7 @@ from switchboard.interfaces.provider import (
     ProviderError,
     Upstream,
 )
+from switchboard.pricing import PriceTable, load_price_table
 from switchboard.upstream import client_timeout, translated_errors
 from switchboard_gemini.config import GeminiCredentials, GeminiSettings
 from switchboard_gemini.errors import PROVIDER, error_from_response, malformed
@@ -92,6 +93,9 @@ class GeminiProvider(Provider):
         "gemini-2.5-flash-lite",
         "gemini-embedding-001",
     )
+    # List prices per model (USD per million tokens), read once at import; a
+    # connection's ``pricing`` overrides them.
+    prices: ClassVar[PriceTable] = load_price_table("switchboard_gemini")
 
     async def complete(self, call: ProviderCall) -> ChatCompletion:
         body = msgspec.json.encode(build_request(call))

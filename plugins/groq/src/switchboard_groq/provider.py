@@ -16,6 +16,7 @@ import msgspec
 
 from switchboard.dataplane.openai_types import ChatCompletionRequest
 from switchboard.interfaces.provider import DiscoveredLimits, ProviderCall
+from switchboard.pricing import PriceTable, load_price_table
 from switchboard_openai import OpenAICompatibleProvider, OpenAICredentials
 from switchboard_openai.config import BaseUrl
 from switchboard_openai.limits import read_rate_limits
@@ -46,6 +47,9 @@ class GroqProvider(OpenAICompatibleProvider):
         "openai/gpt-oss-120b",
         "openai/gpt-oss-20b",
     )
+    # List prices per model (USD per million tokens), read once at import; a
+    # connection's ``pricing`` overrides them.
+    prices: ClassVar[PriceTable] = load_price_table("switchboard_groq")
 
     def prepare(self, call: ProviderCall, *, stream: bool) -> ChatCompletionRequest:
         request = super().prepare(call, stream=stream)

@@ -27,6 +27,7 @@ from switchboard.interfaces.provider import (
     ProviderError,
     Upstream,
 )
+from switchboard.pricing import PriceTable, load_price_table
 from switchboard.upstream import (
     client_timeout,
     error_class_for,
@@ -229,6 +230,9 @@ class OpenAIProvider(OpenAICompatibleProvider):
         "text-embedding-3-small",
         "text-embedding-3-large",
     )
+    # List prices per model (USD per million tokens), read once at import; a
+    # connection's ``pricing`` overrides them.
+    prices: ClassVar[PriceTable] = load_price_table("switchboard_openai")
 
     def headers(self, upstream: Upstream) -> dict[str, str]:
         headers = super().headers(upstream)

@@ -1,0 +1,253 @@
+"""What request records hold: payload capture by the environment's ``recording``, redaction,
+the record's names, trace id and timings, and records of requests that never reached an
+environment."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+from switchboard.dataplane.capture import REDACTED, parse_path, redact, scrub_secrets
+from switchboard.hookspecs import hookimpl
+from switchboard.interfaces import Recorder
+from switchboard.plugins import EnvironmentPlugins, PluginHost
+from switchboard.records import RequestRecord
+from tests.core.api.client import expect
+from tests.core.dataplane.conftest import ENV, World
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+class ListRecorder(Recorder):
+    """Keeps every record it is given."""
+
+    name: ClassVar[str] = "list-recorder"
+
+    def __init__(self) -> None:
+        self.records: list[RequestRecord] = []
+
+    def record(self, record: RequestRecord, *, environment: EnvironmentPlugins) -> None:
+        self.records.append(record)
+
+    def one(self, request_id: str) -> RequestRecord:
+        """The record of ``request_id`` (a stream's arrives just after its last byte)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            found = [r for r in self.records if r.request_id == request_id]
+            if found:
+                assert len(found) == 1, found
+                return found[0]
+            time.sleep(0.01)
+        raise AssertionError(f"no record of {request_id}")
+
+
+class ListRecorderPlugin:
+    ENABLED_BY_DEFAULT = True
+
+    def __init__(self, recorder: ListRecorder) -> None:
+        self.recorder = recorder
+
+    @hookimpl
+    def switchboard_register_recorders(self) -> list[Recorder]:
+        return [self.recorder]
+
+
+@pytest.fixture
+def recorder() -> ListRecorder:
+    return ListRecorder()
+
+
+@pytest.fixture
+def switchboard_plugins(
+    switchboard_plugins: PluginHost, recorder: ListRecorder
+) -> Iterator[PluginHost]:
+    # Recorders are collected when the gateway starts: register before it does.
+    switchboard_plugins.register(ListRecorderPlugin(recorder), name="list-recorder")
+    yield switchboard_plugins
+    switchboard_plugins.unregister("list-recorder")
+
+
+def _recording(world: World, **recording: Any) -> None:
+    expect(world.admin.patch(ENV, {"recording": recording}), 200)
+
+
+def test_by_default_records_keep_the_shape_of_the_exchange_without_its_text(
+    world: World, recorder: ListRecorder
+) -> None:
+    answer = world.chat(
+        "chat",
+        "the secret plan",
+        temperature=0.2,
+        tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {}}}],
+        headers={"traceparent": TRACEPARENT, "x-correlation-id": "order-7"},
+    )
+    assert answer.status_code == 200
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.payload == {
+        "request": {
+            "model": "chat",
+            "messages": 1,
+            "roles": {"user": 1},
+            "temperature": 0.2,
+            "tools": ["get_weather"],
+        },
+        "response": {
+            "id": answer.json()["id"],
+            "model": answer.json()["model"],
+            "finish_reasons": ["stop"],
+            "tool_calls": [],
+        },
+    }
+    assert "the secret plan" not in repr(record)
+    assert (record.workspace_name, record.environment_name) == ("acme", "prod")
+    assert (record.api_key_name, record.connection_name) == ("backend", "openai-main")
+    assert (record.endpoint, record.stream, record.status) == ("chat/completions", False, 200)
+    assert (record.trace_id, record.traceparent) == (TRACE_ID, TRACEPARENT)
+    assert record.correlation_id == "order-7"
+    [attempt] = record.attempts
+    assert attempt.connection_name == "openai-main"
+    assert 0 < record.routing_started_ms <= attempt.started_ms - attempt.capacity_ms
+    assert attempt.started_ms + attempt.latency_ms <= record.latency_ms
+    assert record.tokens_per_second is not None and record.tokens_per_second > 0
+
+
+def test_full_capture_keeps_both_bodies_and_redacts_the_configured_paths(
+    world: World, recorder: ListRecorder
+) -> None:
+    _recording(world, payload="full", redactPaths=["request.messages[*].content"])
+    answer = world.chat("chat", "private words", user="ada@example.com")
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.payload is not None
+    assert record.payload["request"] == {
+        "model": "chat",
+        "messages": [{"role": "user", "content": REDACTED}],
+        "user": "ada@example.com",
+    }
+    assert record.payload["response"] == answer.json()
+
+
+def test_full_capture_of_a_stream_puts_the_answer_back_together(
+    world: World, recorder: ListRecorder
+) -> None:
+    _recording(world, payload="full")
+    fake = world.openai_fake
+    fake.script(
+        fake.stream(
+            [
+                fake.chunk({"role": "assistant", "content": ""}),
+                fake.chunk({"content": "Hel"}),
+                fake.chunk({"content": "lo"}),
+                fake.chunk({}, finish_reason="stop"),
+                fake.usage_chunk(4, 2),
+            ]
+        )
+    )
+    answer = world.chat("chat", "Hi", stream=True)
+    assert answer.status_code == 200
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.stream is True
+    assert record.payload is not None
+    [choice] = record.payload["response"]["choices"]
+    assert choice["content"] == "".join(_contents(answer.text)) == "Hello"
+    assert choice["finish_reason"] == "stop"
+    assert record.time_to_first_token_ms is not None
+
+
+def _contents(sse: str) -> Iterator[str]:
+    for line in sse.splitlines():
+        if line.startswith("data: {"):
+            for choice in json.loads(line[6:])["choices"]:
+                yield choice["delta"].get("content") or ""
+
+
+def test_secrets_in_payloads_are_redacted_wherever_they_are(
+    world: World, recorder: ListRecorder
+) -> None:
+    _recording(world, payload="full")
+    leaked = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
+    answer = world.chat("chat", f"my key is {leaked}, keep it", metadata={"apiKey": "hunter2"})
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.payload is not None
+    request = record.payload["request"]
+    assert request["messages"][0]["content"] == f"my key is {REDACTED}, keep it"
+    assert request["metadata"] == {"apiKey": REDACTED}
+    assert leaked not in repr(record) and "hunter2" not in repr(record)
+
+
+def test_capture_off_keeps_no_payload(world: World, recorder: ListRecorder) -> None:
+    _recording(world, payload="off")
+    answer = world.chat("chat")
+    assert recorder.one(answer.headers["x-request-id"]).payload is None
+
+
+def test_requests_that_reach_no_environment_are_recorded_too(
+    world: World, recorder: ListRecorder
+) -> None:
+    answer = world.chat("chat", key="sk-sb-not-a-key")
+    assert answer.status_code == 401
+    record = recorder.one(answer.headers["x-request-id"])
+    assert (record.status, record.environment_id, record.endpoint) == (
+        401,
+        None,
+        "chat/completions",
+    )
+    unreadable = world.http.post(
+        world.gateway.url + "/v1/chat/completions",
+        headers={"authorization": f"Bearer {world.key}"},
+        content=b"{not json",
+    )
+    assert recorder.one(unreadable.headers["x-request-id"]).status == 400
+
+
+def test_the_environment_api_validates_recording(world: World) -> None:
+    refused = world.admin.patch(ENV, {"recording": {"payload": "everything"}})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "recording.payload"
+    refused = world.admin.patch(ENV, {"recording": {"redactPaths": ["ok.path", "bad..path"]}})
+    assert refused.json()["error"]["param"] == "recording.redactPaths[1]"
+    shown = expect(world.admin.get(ENV), 200)
+    assert shown["recording"] == {"payload": "metadata", "redactPaths": []}
+
+
+# -- the pieces ---------------------------------------------------------------------------------
+
+
+def test_paths_read_dots_indexes_and_wildcards() -> None:
+    assert parse_path("$.request.messages[*].content") == parse_path("request.messages.*.content")
+    payload: dict[str, Any] = {
+        "request": {"messages": [{"content": "a"}, {"content": "b"}], "user": "u"},
+        "response": {"choices": [{"message": "x"}, {"message": "y"}]},
+    }
+    redact(payload, [parse_path("request.messages[*].content"), parse_path("response.choices[1]")])
+    assert payload == {
+        "request": {"messages": [{"content": REDACTED}, {"content": REDACTED}], "user": "u"},
+        "response": {"choices": [{"message": "x"}, REDACTED]},
+    }
+    with pytest.raises(ValueError, match="character"):
+        parse_path("a..b")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+        "sk-sb-abcdefghijklmnopqrstuvwxyz012345",
+        "gsk_abcdefghijklmnopqrstuvwxyz0123",
+        "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234",
+        "AKIAIOSFODNN7EXAMPLE",
+        "Bearer abcdefghijklmnopqrstuvwxyz",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+)
+def test_credential_shaped_strings_are_scrubbed(secret: str) -> None:
+    assert scrub_secrets(f"before {secret} after") == f"before {REDACTED} after"
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    text = "a sketch of the plan_for_tomorrow, with no keys in it at all"
+    assert scrub_secrets(text) is text

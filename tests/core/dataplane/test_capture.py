@@ -17,7 +17,7 @@ from switchboard.interfaces import Recorder
 from switchboard.plugins import EnvironmentPlugins, PluginHost
 from switchboard.records import RequestRecord
 from tests.core.api.client import expect
-from tests.core.dataplane.conftest import ENV, World
+from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, World
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -251,3 +251,16 @@ def test_credential_shaped_strings_are_scrubbed(secret: str) -> None:
 def test_ordinary_text_is_left_alone() -> None:
     text = "a sketch of the plan_for_tomorrow, with no keys in it at all"
     assert scrub_secrets(text) is text
+
+
+def test_a_provider_echoing_the_connection_key_does_not_put_it_in_the_record(
+    world: World, recorder: ListRecorder
+) -> None:
+    fake = world.openai_fake
+    fake.script(fake.error(500, f"upstream rejected the key {UPSTREAM_KEY}", "server_error"))
+    answer = world.chat("chat")
+    assert answer.status_code == 502
+    assert UPSTREAM_KEY not in answer.text and REDACTED in answer.text
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.error_message is not None and REDACTED in record.error_message
+    assert UPSTREAM_KEY not in repr(record)

@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+import msgspec
+
 from switchboard.context import Principal, RequestInfo
 from switchboard.dataplane.admission import Admission, CapacityRefused, Refusal
 from switchboard.dataplane.capture import (
+    REDACTED,
     StreamTranscript,
     answer_payload,
     redact,
@@ -172,6 +175,18 @@ def trace_id_of(traceparent: str | None) -> str:
         if trace_id != _ZERO_TRACE and all(c in _HEX for c in trace_id):
             return trace_id
     return f"{random.getrandbits(128):032x}"
+
+
+def _without_credentials(message: str, connection: ConnectionConfig) -> str:
+    """``message`` with the connection's own credential values masked: providers echo what
+    they were sent, and a short key escapes the shape-based scrubbing of the record."""
+    credentials = connection.credentials
+    if not isinstance(credentials, msgspec.Struct):
+        return message
+    for value in msgspec.structs.asdict(credentials).values():
+        if isinstance(value, str) and len(value) >= 4 and value in message:
+            message = message.replace(value, REDACTED)
+    return message
 
 
 def _capture_answer(
@@ -689,6 +704,8 @@ class Pipeline:
         )
 
     def _refused(self, refusal: Refusal, outcome: Outcome, capacity_ms: float) -> None:
+        # A refused attempt "starts" when its reservation was refused: its capacity check
+        # spans the capacity_ms before that (what traces draw).
         outcome.record.attempts.append(
             AttemptRecord(
                 provider=refusal.model.provider,
@@ -699,6 +716,7 @@ class Pipeline:
                 status=429,
                 error_class="capacity_exhausted",
                 error_message=refusal.describe(),
+                started_ms=_ms_since(outcome.started),
                 capacity_ms=capacity_ms,
             )
         )
@@ -717,8 +735,10 @@ class Pipeline:
         )
         self._attempted(turn, outcome)
         record = outcome.record
+        # Masked for the caller too: the fallback summary and a passed-through 4xx quote it.
+        message = error.message = _without_credentials(error.message, turn.connection)
         record.error_class = error.error_class
-        record.error_message = error.message
+        record.error_message = message
         record.attempts.append(
             AttemptRecord(
                 provider=model.provider,
@@ -728,7 +748,7 @@ class Pipeline:
                 outcome="failed",
                 status=error.status,
                 error_class=error.error_class,
-                error_message=error.message,
+                error_message=message,
                 latency_ms=latency,
                 started_ms=_ms(turn.started - outcome.started),
                 capacity_ms=turn.capacity_ms,

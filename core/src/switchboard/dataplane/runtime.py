@@ -7,6 +7,10 @@ resource takes effect everywhere at once. Entries also expire after a short time
 net: ``STALE_AFTER_SECONDS`` with Redis (a missed message heals within it), one second
 without Redis when several workers share the database (they cannot tell each other), and
 the same one second while the Redis subscription is down.
+
+While the database cannot be read, expired entries keep serving (re-tried every couple of
+seconds): the data plane goes on with the configuration it last read, and requests are
+recorded through the outage (the database recorder spools them).
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import contextlib
 import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from switchboard.capacity import CapacityEntry
 from switchboard.dataplane.admission import Settlements, WaitLines
@@ -44,7 +51,7 @@ from switchboard.db.models import (
     Workspace,
     utcnow,
 )
-from switchboard.errors import NotFound
+from switchboard.errors import NotFound, ServiceUnavailable
 from switchboard.interfaces.provider import Timeouts
 from switchboard.plugins.selection import EnvironmentPlugins, resolve_selection
 from switchboard.pricing import ModelPrice
@@ -58,9 +65,15 @@ __all__ = ["INVALIDATION_CHANNEL", "Runtime"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 INVALIDATION_CHANNEL = "switchboard:invalidate"
 STALE_AFTER_SECONDS = 30.0
 SHORT_LIFE_SECONDS = 1.0
+SERVE_STALE_SECONDS = 2.0
+"""While the database is down, how long an expired entry serves before another try."""
+STALE_WARNING_SECONDS = 60.0
+"""At most one warning this often while serving expired entries."""
 MAX_CACHED_KEYS = 100_000
 
 
@@ -74,6 +87,7 @@ class Runtime:
         self._building: dict[str, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = False
+        self._warned_stale_until = 0.0
         self.error_rates = ErrorRateBook()
         # What capacity decisions learn from traffic, per process (see each module).
         self.discovered = DiscoveredCapacity(gateway.context.sessions)
@@ -99,9 +113,36 @@ class Runtime:
         return SHORT_LIFE_SECONDS if settings.workers > 1 else STALE_AFTER_SECONDS
 
     def forget(self) -> None:
-        """Drop every cached entry of this process."""
-        self._environments.clear()
-        self._keys.clear()
+        """Expire every cached entry of this process: the next use reloads it. The entries
+        stay, to serve while the database cannot be read (see :meth:`_fresh_or_stale`)."""
+        self._environments = {k: (0.0, v) for k, (_, v) in self._environments.items()}
+        self._keys = {k: (0.0, v) for k, (_, v) in self._keys.items()}
+
+    async def _fresh_or_stale(
+        self, load: Callable[[], Awaitable[T]], cached: tuple[float, T] | None, what: str
+    ) -> tuple[float, T]:
+        """``load()`` with the usual lifetime, or, when the database cannot be reached and
+        ``cached`` holds an expired entry, that entry again for a short while.
+
+        A database outage must not stop the data plane: requests go on with the last
+        configuration this process read (a change made meanwhile waits for the database).
+        """
+        try:
+            return time.monotonic() + self.lifetime, await load()
+        except (OSError, TimeoutError, DBAPIError, PoolTimeout) as exc:
+            if cached is None:
+                raise ServiceUnavailable(
+                    f"the database cannot be reached to read {what}; retry shortly",
+                    code="database_unavailable",
+                ) from exc
+            now = time.monotonic()
+            if now >= self._warned_stale_until:
+                self._warned_stale_until = now + STALE_WARNING_SECONDS
+                log.warning(
+                    "the database cannot be reached (%s): serving cached configuration",
+                    type(exc).__name__,
+                )
+            return now + SERVE_STALE_SECONDS, cached[1]
 
     async def changed(self) -> None:
         """The control plane changed something: forget, and tell the other processes."""
@@ -166,11 +207,11 @@ class Runtime:
         cached = self._keys.get(key_hash)
         if cached is not None and cached[0] > now:
             return cached[1]
-        entry = await self._load_key(key_hash)
+        fresh = await self._fresh_or_stale(lambda: self._load_key(key_hash), cached, "API keys")
         if len(self._keys) >= MAX_CACHED_KEYS:
             self._keys.clear()
-        self._keys[key_hash] = (now + self.lifetime, entry)
-        return entry
+        self._keys[key_hash] = fresh
+        return fresh[1]
 
     async def _load_key(self, key_hash: str) -> ApiKeyEntry | None:
         async with self._gateway.context.sessions()() as session:
@@ -218,9 +259,11 @@ class Runtime:
             cached = self._environments.get(environment_id)
             if cached is not None and cached[0] > time.monotonic():
                 return cached[1]
-            snapshot = await self._build(environment_id)
-            self._environments[environment_id] = (time.monotonic() + self.lifetime, snapshot)
-            return snapshot
+            fresh = await self._fresh_or_stale(
+                lambda: self._build(environment_id), cached, "the environment"
+            )
+            self._environments[environment_id] = fresh
+            return fresh[1]
 
     async def environment_named(self, workspace: str, environment: str) -> EnvironmentRuntime:
         """The snapshot of ``workspace/environment`` (names or ids), for the scoped routes."""

@@ -25,7 +25,7 @@ from switchboard.accounts.bootstrap import announce_generated_password, ensure_a
 from switchboard.accounts.throttle import RedisLoginThrottle
 from switchboard.api import api_router
 from switchboard.context import GatewayContext
-from switchboard.dataplane.asgi import data_plane
+from switchboard.dataplane.asgi import DataPlaneFirst
 from switchboard.dataplane.pipeline import Pipeline
 from switchboard.dataplane.runtime import Runtime
 from switchboard.db.engine import create_engine, session_factory
@@ -36,6 +36,7 @@ from switchboard.http.request_id import RequestIdMiddleware
 from switchboard.logs import configure_logging
 from switchboard.plugins.host import PluginHost
 from switchboard.plugins.registry import Registry
+from switchboard.retention import RecordRetention
 from switchboard.settings import Settings, load_settings
 from switchboard.state import Gateway
 
@@ -69,7 +70,7 @@ def create_app(
     migrate = settings.is_embedded_database if auto_migrate is None else auto_migrate
     gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
 
-    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router, data_plane]
+    route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router]
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
     app = Litestar(
@@ -105,8 +106,9 @@ def create_app(
         debug=settings.debug,
     )
     # Outermost, around Litestar's own exception handling and routing: app middleware would
-    # miss requests no route matches (404, 405), and those need a request id too.
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    # miss requests no route matches (404, 405), and those need a request id too. The data
+    # plane goes first, past all of Litestar's per-request layers (see dataplane/asgi.py).
+    app.asgi_handler = DataPlaneFirst(gateway, RequestIdMiddleware(app.asgi_handler))
     return app
 
 
@@ -115,9 +117,13 @@ def _lifespan_for(gateway: Gateway, *, auto_migrate: bool):  # type: ignore[no-u
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.gateway = gateway
         await _start(gateway, auto_migrate=auto_migrate)
+        assert gateway.sessions is not None
+        retention = RecordRetention(gateway.sessions, gateway.settings.record_retention_days)
+        retention.start()
         try:
             yield
         finally:
+            await retention.aclose()
             await _stop(gateway)
 
     return lifespan

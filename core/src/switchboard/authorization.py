@@ -35,8 +35,12 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("policy:simulate", "ask the policy simulator about a user"),
     ActionSpec("audit-event:list", "read the management audit"),
     ActionSpec("completion:execute", "call an AI resource"),
-    ActionSpec("completion-audit:list", "read request records"),
-    ActionSpec("completion-usage:query", "query usage"),
+    # The seed's names for request records and usage (VM-X policies keep working), plus
+    # a detail and a bulk export verb so an admin can allow listing but deny exporting.
+    ActionSpec("completion-audit:list", "list an environment's request records"),
+    ActionSpec("completion-audit:get", "read one request record with its attempts and payload"),
+    ActionSpec("completion-audit:export", "export an environment's request records (CSV, JSONL)"),
+    ActionSpec("completion-usage:query", "query an environment's usage"),
 )
 
 

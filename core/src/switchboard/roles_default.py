@@ -10,7 +10,7 @@ from typing import Any
 
 from switchboard.policy import Statement, parse_statements
 
-__all__ = ["ADMIN_ROLE", "DEFAULT_ROLES", "DEFAULT_STATEMENTS"]
+__all__ = ["ADMIN_ROLE", "DEFAULT_ROLES", "DEFAULT_STATEMENTS", "READ_ONLY_EXTRA_ACTIONS"]
 
 ADMIN_ROLE = "admin"
 """The role of full administrators; the workspace membership rule exempts its holders."""
@@ -25,6 +25,9 @@ _USER_AND_ROLE_MANAGEMENT = [
     "role:assign",
     "role:unassign",
 ]
+
+READ_ONLY_EXTRA_ACTIONS = ["completion-usage:query", "completion-audit:export"]
+"""Reading actions the read-only role holds beyond ``*:get`` and ``*:list``."""
 
 DEFAULT_ROLES: dict[str, dict[str, Any]] = {
     ADMIN_ROLE: {
@@ -43,7 +46,11 @@ DEFAULT_ROLES: dict[str, dict[str, Any]] = {
     },
     "read-only": {
         "description": "Reads and lists everything; changes nothing.",
-        "statements": [{"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]}],
+        "statements": [
+            {"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]},
+            # Reads whose verbs are neither get nor list (migration 0004 adds this one).
+            {"effect": "ALLOW", "actions": READ_ONLY_EXTRA_ACTIONS, "resources": ["*"]},
+        ],
     },
 }
 

@@ -154,6 +154,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         int,
         msgspec.Meta(ge=1, le=24 * 30, description="Lifetime of a UI login session, in hours."),
     ] = 12
+    record_retention_days: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            description=(
+                "Days request records (the request audit, and the usage computed from it) "
+                "are kept; older ones are purged at start and every hour. `0` keeps them "
+                "forever."
+            ),
+        ),
+    ] = 90
     debug: Annotated[
         bool, msgspec.Meta(description="Litestar debug mode; never on in production.")
     ] = False

@@ -100,6 +100,10 @@ PATCH  /workspaces/{ws}/environments/{env}/api-keys/{key}             |   +     
 DELETE /workspaces/{ws}/environments/{env}/api-keys/{key}             |   +     x   x    x      +     +       x      -   | 204 | api-key:delete               | {prod}:api-key:doomed-{me}
 POST   /workspaces/{ws}/environments/{env}/api-keys/{key}/rotate      |   +     x   x    x      +     +       x      -   | 200 | api-key:update               | {prod}:api-key:backend
 GET    /workspaces/{ws}/environments/{env}/api-keys/{key}/capacity    |   +     x   x    +      +     +       x      -   | 200 | api-key:get                  | {prod}:api-key:backend
+POST   /workspaces/{ws}/environments/{env}/usage/query                |   +     x   x    +      +     +       x      -   | 200 | completion-usage:query       | {prod}
+GET    /workspaces/{ws}/environments/{env}/audit                      |   +     x   x    +      +     +       x      -   | 200 | completion-audit:list        | {prod}
+GET    /workspaces/{ws}/environments/{env}/audit/export               |   +     x   x    +      +     +       x      -   | 200 | completion-audit:export      | {prod}
+GET    /workspaces/{ws}/environments/{env}/audit/{request}            |   +     x   x    +      +     +       x      -   | 404 | completion-audit:get         | {prod}
 GET    /providers                                                     |   +     +   +    +      +     +       +      -   | 200 |                              |
 GET    /audit-events                                                  |   +     +   +    +      +     +       +      -   | 200 |                              |
 GET    /audit-events?workspace=A                                      |   +     x   x    +      +     +       x      -   | 200 | audit-event:list             | workspace:A
@@ -140,6 +144,7 @@ PATH_PARAMETERS = {
     "{user}": "{user_key}",
     "{role}": "{role_key}",
     "{token}": "{token_id}",
+    "{request}": "{request_id}",
 }
 """The table's short path parameters and the names the OpenAPI document gives them."""
 PROD = "workspace:A:environment:production"
@@ -470,6 +475,20 @@ REQUESTS: dict[str, Builder] = {
     ),
     "GET /api/v1/workspaces/{ws}/environments/{env}/api-keys/{key}/capacity": _fixed(
         "GET", f"{API_KEYS}/backend/capacity"
+    ),
+    "POST /api/v1/workspaces/{ws}/environments/{env}/usage/query": _fixed(
+        "POST",
+        f"{A}/environments/production/usage/query",
+        {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
+    ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/audit": _fixed(
+        "GET", f"{A}/environments/production/audit"
+    ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/audit/export": _fixed(
+        "GET", f"{A}/environments/production/audit/export?format=csv"
+    ),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/audit/{request}": _fixed(
+        "GET", f"{A}/environments/production/audit/no-such-request"
     ),
     "GET /api/v1/providers": _fixed("GET", "/api/v1/providers"),
     "GET /api/v1/audit-events": _fixed("GET", "/api/v1/audit-events"),

@@ -105,7 +105,12 @@ def test_the_default_roles_are_the_seeds_and_cannot_change(module_harness: Harne
         {"effect": "ALLOW", "actions": ["*:*"], "resources": ["*"]}
     ]
     assert builtin["read-only"]["statements"] == [
-        {"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]}
+        {"effect": "ALLOW", "actions": ["*:get", "*:list"], "resources": ["*"]},
+        {
+            "effect": "ALLOW",
+            "actions": ["completion-usage:query", "completion-audit:export"],
+            "resources": ["*"],
+        },
     ]
     for name in builtin:
         expect_error(admin.patch(f"/api/v1/roles/{name}", {"description": "x"}), 409)

@@ -13,8 +13,10 @@ from switchboard.api.connections import ConnectionsController
 from switchboard.api.deps import provide_caller, provide_db
 from switchboard.api.environments import EnvironmentsController
 from switchboard.api.providers import ProvidersController
+from switchboard.api.request_audit import RequestAuditController
 from switchboard.api.resources import ResourcesController
 from switchboard.api.roles import PoliciesController, RolesController
+from switchboard.api.usage import UsageController
 from switchboard.api.users import UsersController
 from switchboard.api.workspaces import MembersController, WorkspacesController
 
@@ -36,6 +38,8 @@ api_router = Router(
         CapacityUsageController,
         ProvidersController,
         AuditController,
+        UsageController,
+        RequestAuditController,
     ],
     dependencies={"db": Provide(provide_db), "caller": Provide(provide_caller)},
 )

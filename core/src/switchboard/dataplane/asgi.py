@@ -1,25 +1,27 @@
-"""The data plane as a raw ASGI application mounted at ``/v1``.
+"""The data plane as raw ASGI, in front of the Litestar application.
 
 Litestar's per-request machinery (signature models, request and response objects, header
-parsing) costs more than the whole gateway pipeline on this path, so the data plane reads
-the body and writes the answer itself; the request-id middleware, Litestar's routing and
-its exception handlers still wrap it. The control plane stays a Litestar API.
+parsing, its router and exception middleware) costs about as much as the whole gateway
+pipeline on this path, so :class:`DataPlaneFirst` takes every ``/v1`` request before
+Litestar sees it: it gives the request its id, reads the body and writes the answer
+itself. Everything else (the control plane, health, plugins' routes) goes on to Litestar.
 """
 
 from __future__ import annotations
 
 import logging
 
-from litestar import asgi
 from litestar.enums import ScopeType
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from switchboard.context import RequestInfo
 from switchboard.dataplane.routes import ENDPOINTS, Answer, Call, openai_error
 from switchboard.errors import GatewayError, NotFound
+from switchboard.http.request_id import REQUEST_ID_BYTES, request_id_of
+from switchboard.logs import request_id_var
 from switchboard.state import Gateway
 
-__all__ = ["data_plane"]
+__all__ = ["DataPlaneFirst"]
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,8 @@ def _split(remaining: str) -> tuple[str, tuple[str, str] | None]:
     return remaining, None
 
 
-async def _send(send: Send, answer: Answer) -> None:
-    headers = [(b"content-type", answer.media_type.encode())]
+async def _send(send: Send, answer: Answer, request_id: bytes) -> None:
+    headers = [(b"content-type", answer.media_type.encode()), (REQUEST_ID_BYTES, request_id)]
     headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     if answer.stream is None:
         headers.append((b"content-length", str(len(answer.body)).encode()))
@@ -85,15 +87,34 @@ async def _send(send: Send, answer: Answer) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-@asgi("/v1", is_mount=True, copy_scope=True)
-async def data_plane(scope: Scope, receive: Receive, send: Send) -> None:
+class DataPlaneFirst:
+    """The outermost ASGI handler: ``/v1`` to the data plane, the rest to ``other``."""
+
+    def __init__(self, gateway: Gateway, other: ASGIApp) -> None:
+        self.gateway = gateway
+        self.other = other
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if scope["type"] != ScopeType.HTTP or not (path.startswith("/v1/") or path == "/v1"):
+            await self.other(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        scope["state"]["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        try:
+            await _serve(self.gateway, scope, receive, send, path, request_id.encode())
+        finally:
+            request_id_var.reset(token)
+
+
+async def _serve(
+    gateway: Gateway, scope: HTTPScope, receive: Receive, send: Send, path: str, request_id: bytes
+) -> None:
     """Dispatch ``/v1/...`` to its endpoint; errors are OpenAI's envelope."""
-    if scope["type"] != ScopeType.HTTP:
-        return  # a websocket: nothing is served there (Litestar closes it)
-    gateway: Gateway = scope["app"].state.gateway
     pipeline = gateway.pipeline
     assert pipeline is not None, "requests arrive after startup"
-    remaining = scope["path"].strip("/")
+    remaining = path[3:].strip("/")
     name, target = _split(remaining)
     path = "/v1/" + remaining
     endpoint = ENDPOINTS.get(name)
@@ -113,8 +134,7 @@ async def data_plane(scope: Scope, receive: Receive, send: Send) -> None:
         answer = openai_error(error)
     except Exception:
         log.exception("unexpected error on %s", path)
-        request_id = scope.get("state", {}).get("request_id", "-")
         answer = openai_error(
-            GatewayError(f"internal error; quote request id {request_id} to your operator")
+            GatewayError(f"internal error; quote request id {request_id.decode()} to your operator")
         )
-    await _send(send, answer)
+    await _send(send, answer, request_id)

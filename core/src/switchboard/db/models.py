@@ -513,7 +513,14 @@ class RequestRecord(Base):
 
     __tablename__ = "request_records"
     __table_args__ = (
+        # Usage ranges and the audit's newest-first pages (ties on created_at sorted by id).
         Index("ix_request_records_environment_id_created_at", "environment_id", "created_at"),
+        # The audit's "find my request" by the caller's x-correlation-id.
+        Index(
+            "ix_request_records_environment_id_correlation_id",
+            "environment_id",
+            "correlation_id",
+        ),
     )
 
     id: Mapped[str] = _id_column()
@@ -553,7 +560,7 @@ class RequestRecord(Base):
         json_column_type(nullable=True), default=None
     )
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(json_column_type(), default=list)
-    routing_events: Mapped[list[dict[str, Any]]] = mapped_column(json_column_type(), default=list)
+    routing_events: Mapped[list[str]] = mapped_column(json_column_type(), default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 

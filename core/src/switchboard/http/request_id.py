@@ -14,16 +14,32 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from switchboard.logs import request_id_var
 
-__all__ = ["REQUEST_ID_HEADER", "RequestIdMiddleware", "new_request_id"]
+__all__ = [
+    "REQUEST_ID_BYTES",
+    "REQUEST_ID_HEADER",
+    "RequestIdMiddleware",
+    "new_request_id",
+    "request_id_of",
+]
 
 REQUEST_ID_HEADER = "x-request-id"
-_HEADER_BYTES = REQUEST_ID_HEADER.encode()
+REQUEST_ID_BYTES = REQUEST_ID_HEADER.encode()
 _ACCEPTABLE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 def new_request_id() -> str:
     """A fresh random request id (128 bits, hex)."""
     return os.urandom(16).hex()
+
+
+def request_id_of(scope: Scope) -> str:
+    """The caller's ``x-request-id`` when it is short and plain, else a new id."""
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_BYTES:
+            if _ACCEPTABLE.fullmatch(value):
+                return str(value.decode())
+            break
+    return new_request_id()
 
 
 class RequestIdMiddleware:
@@ -36,14 +52,7 @@ class RequestIdMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        request_id = None
-        for name, value in scope["headers"]:
-            if name == _HEADER_BYTES:
-                if _ACCEPTABLE.fullmatch(value):
-                    request_id = value.decode()
-                break
-        if request_id is None:
-            request_id = new_request_id()
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         encoded = request_id.encode()
@@ -51,9 +60,9 @@ class RequestIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [
-                    (k, v) for k, v in message.get("headers", ()) if k.lower() != _HEADER_BYTES
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != REQUEST_ID_BYTES
                 ]
-                headers.append((_HEADER_BYTES, encoded))
+                headers.append((REQUEST_ID_BYTES, encoded))
                 message["headers"] = headers
             await send(message)
 

@@ -196,12 +196,18 @@ def test_requests_that_reach_no_environment_are_recorded_too(
         None,
         "chat/completions",
     )
+    assert (record.error_class, record.error_message) == ("invalid_api_key", "invalid API key")
     unreadable = world.http.post(
         world.gateway.url + "/v1/chat/completions",
         headers={"authorization": f"Bearer {world.key}"},
         content=b"{not json",
     )
-    assert recorder.one(unreadable.headers["x-request-id"]).status == 400
+    rejected = recorder.one(unreadable.headers["x-request-id"])
+    assert rejected.status == 400
+    said = unreadable.json()["error"]
+    assert rejected.error_class == (said["code"] or said["type"])
+    unassigned = world.chat("nope")
+    assert recorder.one(unassigned.headers["x-request-id"]).error_class == "model_not_found"
 
 
 def test_the_environment_api_validates_recording(world: World) -> None:

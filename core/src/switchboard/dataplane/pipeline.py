@@ -123,6 +123,14 @@ class Outcome:
     transcript: StreamTranscript | None = None
     """A stream's answer as it is relayed, when the environment captures payloads."""
 
+    def note_error(self, error: GatewayError) -> None:
+        """The request ends with ``error``: its class and message go into the record,
+        unless a provider's failure already says more (the last attempt's class)."""
+        record = self.record
+        if record.error_class is None:
+            record.error_class = error.code or error.error_type
+            record.error_message = error.message
+
     def headers(self) -> dict[str, str]:
         """The ``x-switchboard-*`` and ``x-ratelimit-*`` headers of the answer."""
         headers = {

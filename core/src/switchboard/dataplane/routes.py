@@ -152,6 +152,7 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
         status = 200
         return Answer(200, _headers(outcome, unknown), msgspec.json.encode(answer))
     except GatewayError as error:
+        outcome.note_error(error)
         status = error.status_code
         return openai_error(error, outcome)
     finally:
@@ -211,6 +212,7 @@ async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
         status = 200
         return Answer(200, _headers(outcome), msgspec.json.encode(answer))
     except GatewayError as error:
+        outcome.note_error(error)
         status = error.status_code
         return openai_error(error, outcome)
     finally:
@@ -223,6 +225,7 @@ async def models(pipeline: Pipeline, call: Call) -> Answer:
     try:
         key, _, environment = await pipeline.authenticate(call.info, outcome, call.scope)
     except GatewayError as error:
+        outcome.note_error(error)
         pipeline.finish(None, outcome, error.status_code)
         return openai_error(error, outcome)
     pipeline.finish(environment, outcome, 200)
@@ -276,6 +279,7 @@ async def messages(pipeline: Pipeline, call: Call) -> Answer:
             msgspec.json.encode(anthropic_format.from_openai(answer, model=asked.model)),
         )
     except GatewayError as error:
+        outcome.note_error(error)
         status = error.status_code
         return Answer(
             status,

@@ -53,7 +53,12 @@ def test_objects_are_filtered_by_the_environments_plugins(
     host.register(SettingsPlugin(), name="sample")
     registry = Registry.collect(host.hooks, context)
     assert registry.providers.plugin_of("echo") == "sample"
-    assert [r.name for r in registry.recorders.available()] == ["log-recorder"]
+    assert sorted(r.name for r in registry.recorders.available()) == [
+        "database-recorder",
+        "log-recorder",
+        "opentelemetry",
+        "prometheus",
+    ]
     default = resolve_selection(host, {})
     assert registry.providers.get("echo", default.enabled) is None
     switched_on = resolve_selection(host, {"sample": {}})

@@ -23,6 +23,7 @@ Column values, as the ORM model (:class:`switchboard.db.models.RequestRecord`) r
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -171,6 +172,19 @@ class RowStatements:
     touch: str
     row: Callable[[RequestRecord, str], Row]
     stamp: Callable[[datetime], Any]
+    rows_per_insert: int = 1
+    """Rows one ``INSERT`` carries (:meth:`insert_of`); 1: one ``executemany`` instead."""
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - a handful of sizes, statements live forever
+    def insert_of(self, rows: int) -> str:
+        """An ``INSERT`` of ``rows`` rows at once, their values flattened in row order."""
+        head, _, tail = self.insert.partition(" VALUES ")
+        values, _, conflict = tail.partition(") ")
+        return f"{head} VALUES {', '.join([values + ')'] * rows)} {conflict}"
+
+
+_SQLITE_VARIABLES = 32_766
+"""Bound parameters one SQLite statement takes (SQLITE_MAX_VARIABLE_NUMBER since 3.32)."""
 
 
 def statements_for(dialect: Dialect) -> RowStatements:
@@ -192,4 +206,15 @@ def statements_for(dialect: Dialect) -> RowStatements:
     when, key = touch_params
     newer = f"(last_used_at IS NULL OR last_used_at < {when})"
     touch = f"UPDATE api_keys SET last_used_at = {when} WHERE id = {key} AND {newer}"  # noqa: S608
-    return RowStatements(insert=insert, touch=touch, row=_row_maker(stamp), stamp=stamp)
+    # SQLite runs in a driver thread that needs the GIL back for every row of an
+    # executemany; under load the event loop holds it for a whole switch interval (5 ms)
+    # each time, so a batch of 500 rows took seconds. One statement of many rows needs it
+    # once. (asyncpg runs on the event loop and pipelines its executemany.)
+    rows_per_insert = _SQLITE_VARIABLES // len(COLUMNS) if dialect == "sqlite" else 1
+    return RowStatements(
+        insert=insert,
+        touch=touch,
+        row=_row_maker(stamp),
+        stamp=stamp,
+        rows_per_insert=min(rows_per_insert, 200),
+    )

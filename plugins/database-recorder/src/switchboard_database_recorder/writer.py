@@ -168,9 +168,16 @@ class BatchWriter:
         await _bounded(self._transaction(rows, touches), self.timeout)
 
     async def _transaction(self, rows: list[Row], touches: list[tuple[Any, str]]) -> None:
+        statements = self.statements
         async with self.engine.begin() as connection:
-            if rows:
-                await connection.exec_driver_sql(self.statements.insert, rows)
+            step = statements.rows_per_insert
+            if step > 1:
+                for start in range(0, len(rows), step):
+                    chunk = rows[start : start + step]
+                    flat = tuple(value for row in chunk for value in row)
+                    await connection.exec_driver_sql(statements.insert_of(len(chunk)), flat)
+            elif rows:
+                await connection.exec_driver_sql(statements.insert, rows)
             if touches:
                 await connection.exec_driver_sql(self.statements.touch, touches)
 

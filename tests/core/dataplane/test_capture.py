@@ -229,7 +229,8 @@ def test_paths_read_dots_indexes_and_wildcards() -> None:
         "request": {"messages": [{"content": "a"}, {"content": "b"}], "user": "u"},
         "response": {"choices": [{"message": "x"}, {"message": "y"}]},
     }
-    redact(payload, [parse_path("request.messages[*].content"), parse_path("response.choices[1]")])
+    paths = [parse_path("request.messages[*].content"), parse_path("response.choices[1]")]
+    redact(payload, paths, scrub=True)
     assert payload == {
         "request": {"messages": [{"content": REDACTED}, {"content": REDACTED}], "user": "u"},
         "response": {"choices": [{"message": "x"}, REDACTED]},
@@ -270,3 +271,13 @@ def test_a_provider_echoing_the_connection_key_does_not_put_it_in_the_record(
     record = recorder.one(answer.headers["x-request-id"])
     assert record.error_message is not None and REDACTED in record.error_message
     assert UPSTREAM_KEY not in repr(record)
+
+
+def test_metadata_scrubs_the_free_text_it_keeps(world: World, recorder: ListRecorder) -> None:
+    leaked = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
+    answer = world.chat("chat", user=f"svc {leaked}", metadata={"note": leaked, "token": "x"})
+    record = recorder.one(answer.headers["x-request-id"])
+    assert record.payload is not None
+    request = record.payload["request"]
+    assert request["user"] == f"svc {REDACTED}"
+    assert request["metadata"] == {"note": REDACTED, "token": REDACTED}

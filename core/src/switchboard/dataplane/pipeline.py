@@ -355,7 +355,8 @@ class Pipeline:
         if record.payload is not None:
             if outcome.transcript is not None:
                 record.payload["response"] = outcome.transcript.result()
-            redact(record.payload, environment.recording.paths)
+            recording = environment.recording
+            redact(record.payload, recording.paths, scrub=recording.payload == "full")
         dispatch_record(record, environment=environment.plugins, registry=registry)
 
     # -- chat ----------------------------------------------------------------------------------

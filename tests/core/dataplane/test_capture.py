@@ -5,17 +5,14 @@ environment."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from switchboard.dataplane.capture import REDACTED, parse_path, redact, scrub_secrets
-from switchboard.hookspecs import hookimpl
-from switchboard.interfaces import Recorder
-from switchboard.plugins import EnvironmentPlugins, PluginHost
-from switchboard.records import RequestRecord
+from switchboard.testing.pytest_plugin import RegisterPlugin
+from switchboard.testing.records import KeptRecords
 from tests.core.api.client import expect
 from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, World
 
@@ -23,53 +20,12 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
-class ListRecorder(Recorder):
-    """Keeps every record it is given."""
-
-    name: ClassVar[str] = "list-recorder"
-
-    def __init__(self) -> None:
-        self.records: list[RequestRecord] = []
-
-    def record(self, record: RequestRecord, *, environment: EnvironmentPlugins) -> None:
-        self.records.append(record)
-
-    def one(self, request_id: str) -> RequestRecord:
-        """The record of ``request_id`` (a stream's arrives just after its last byte)."""
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            found = [r for r in self.records if r.request_id == request_id]
-            if found:
-                assert len(found) == 1, found
-                return found[0]
-            time.sleep(0.01)
-        raise AssertionError(f"no record of {request_id}")
-
-
-class ListRecorderPlugin:
-    ENABLED_BY_DEFAULT = True
-
-    def __init__(self, recorder: ListRecorder) -> None:
-        self.recorder = recorder
-
-    @hookimpl
-    def switchboard_register_recorders(self) -> list[Recorder]:
-        return [self.recorder]
-
-
-@pytest.fixture
-def recorder() -> ListRecorder:
-    return ListRecorder()
-
-
-@pytest.fixture
-def switchboard_plugins(
-    switchboard_plugins: PluginHost, recorder: ListRecorder
-) -> Iterator[PluginHost]:
-    # Recorders are collected when the gateway starts: register before it does.
-    switchboard_plugins.register(ListRecorderPlugin(recorder), name="list-recorder")
-    yield switchboard_plugins
-    switchboard_plugins.unregister("list-recorder")
+@pytest.fixture(autouse=True)
+def recorder(register_plugin: RegisterPlugin) -> KeptRecords:
+    # Autouse, so the recorder is registered before the world's gateway starts.
+    kept = KeptRecords()
+    register_plugin(kept, "kept-records")
+    return kept
 
 
 def _recording(world: World, **recording: Any) -> None:
@@ -77,7 +33,7 @@ def _recording(world: World, **recording: Any) -> None:
 
 
 def test_by_default_records_keep_the_shape_of_the_exchange_without_its_text(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     answer = world.chat(
         "chat",
@@ -87,7 +43,7 @@ def test_by_default_records_keep_the_shape_of_the_exchange_without_its_text(
         headers={"traceparent": TRACEPARENT, "x-correlation-id": "order-7"},
     )
     assert answer.status_code == 200
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.payload == {
         "request": {
             "model": "chat",
@@ -117,11 +73,11 @@ def test_by_default_records_keep_the_shape_of_the_exchange_without_its_text(
 
 
 def test_full_capture_keeps_both_bodies_and_redacts_the_configured_paths(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     _recording(world, payload="full", redactPaths=["request.messages[*].content"])
     answer = world.chat("chat", "private words", user="ada@example.com")
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.payload is not None
     assert record.payload["request"] == {
         "model": "chat",
@@ -132,7 +88,7 @@ def test_full_capture_keeps_both_bodies_and_redacts_the_configured_paths(
 
 
 def test_full_capture_of_a_stream_puts_the_answer_back_together(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     _recording(world, payload="full")
     fake = world.openai_fake
@@ -149,7 +105,7 @@ def test_full_capture_of_a_stream_puts_the_answer_back_together(
     )
     answer = world.chat("chat", "Hi", stream=True)
     assert answer.status_code == 200
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.stream is True
     assert record.payload is not None
     [choice] = record.payload["response"]["choices"]
@@ -166,12 +122,12 @@ def _contents(sse: str) -> Iterator[str]:
 
 
 def test_secrets_in_payloads_are_redacted_wherever_they_are(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     _recording(world, payload="full")
     leaked = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
     answer = world.chat("chat", f"my key is {leaked}, keep it", metadata={"apiKey": "hunter2"})
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.payload is not None
     request = record.payload["request"]
     assert request["messages"][0]["content"] == f"my key is {REDACTED}, keep it"
@@ -179,18 +135,18 @@ def test_secrets_in_payloads_are_redacted_wherever_they_are(
     assert leaked not in repr(record) and "hunter2" not in repr(record)
 
 
-def test_capture_off_keeps_no_payload(world: World, recorder: ListRecorder) -> None:
+def test_capture_off_keeps_no_payload(world: World, recorder: KeptRecords) -> None:
     _recording(world, payload="off")
     answer = world.chat("chat")
-    assert recorder.one(answer.headers["x-request-id"]).payload is None
+    assert recorder.of(answer.headers["x-request-id"]).payload is None
 
 
 def test_requests_that_reach_no_environment_are_recorded_too(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     answer = world.chat("chat", key="sk-sb-not-a-key")
     assert answer.status_code == 401
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert (record.status, record.environment_id, record.endpoint) == (
         401,
         None,
@@ -202,12 +158,12 @@ def test_requests_that_reach_no_environment_are_recorded_too(
         headers={"authorization": f"Bearer {world.key}"},
         content=b"{not json",
     )
-    rejected = recorder.one(unreadable.headers["x-request-id"])
+    rejected = recorder.of(unreadable.headers["x-request-id"])
     assert rejected.status == 400
     said = unreadable.json()["error"]
     assert rejected.error_class == (said["code"] or said["type"])
     unassigned = world.chat("nope")
-    assert recorder.one(unassigned.headers["x-request-id"]).error_class == "model_not_found"
+    assert recorder.of(unassigned.headers["x-request-id"]).error_class == "model_not_found"
 
 
 def test_the_environment_api_validates_recording(world: World) -> None:
@@ -261,22 +217,22 @@ def test_ordinary_text_is_left_alone() -> None:
 
 
 def test_a_provider_echoing_the_connection_key_does_not_put_it_in_the_record(
-    world: World, recorder: ListRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     fake = world.openai_fake
     fake.script(fake.error(500, f"upstream rejected the key {UPSTREAM_KEY}", "server_error"))
     answer = world.chat("chat")
     assert answer.status_code == 502
     assert UPSTREAM_KEY not in answer.text and REDACTED in answer.text
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.error_message is not None and REDACTED in record.error_message
     assert UPSTREAM_KEY not in repr(record)
 
 
-def test_metadata_scrubs_the_free_text_it_keeps(world: World, recorder: ListRecorder) -> None:
+def test_metadata_scrubs_the_free_text_it_keeps(world: World, recorder: KeptRecords) -> None:
     leaked = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
     answer = world.chat("chat", user=f"svc {leaked}", metadata={"note": leaked, "token": "x"})
-    record = recorder.one(answer.headers["x-request-id"])
+    record = recorder.of(answer.headers["x-request-id"])
     assert record.payload is not None
     request = record.payload["request"]
     assert request["user"] == f"svc {REDACTED}"

@@ -4,17 +4,13 @@ answering connection overrides them."""
 
 from __future__ import annotations
 
-import time
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
-from switchboard.hookspecs import hookimpl
-from switchboard.interfaces import Recorder
-from switchboard.plugins import EnvironmentPlugins
-from switchboard.records import RequestRecord
 from switchboard.testing.fakes.base import Reply
 from switchboard.testing.pytest_plugin import RegisterPlugin
+from switchboard.testing.records import KeptRecords
 from tests.core.api.client import expect
 from tests.core.dataplane.conftest import ENV, World
 
@@ -22,44 +18,12 @@ from tests.core.dataplane.conftest import ENV, World
 MINI_INPUT, MINI_CACHED, MINI_OUTPUT = 0.15, 0.075, 0.6
 
 
-class CostRecorder(Recorder):
-    """Keeps every record, to be found by request id."""
-
-    name: ClassVar[str] = "cost-recorder"
-
-    def __init__(self) -> None:
-        self.records: list[RequestRecord] = []
-
-    def record(self, record: RequestRecord, *, environment: EnvironmentPlugins) -> None:
-        self.records.append(record)
-
-    def of(self, request_id: str) -> RequestRecord:
-        # A stream's record is handed over just after its last byte: wait a moment for it.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            found = [r for r in self.records if r.request_id == request_id]
-            if found:
-                (record,) = found
-                return record
-            time.sleep(0.01)
-        raise AssertionError(f"no record of {request_id}")
-
-
-class CostRecorderPlugin:
-    def __init__(self, recorder: CostRecorder) -> None:
-        self.recorder = recorder
-
-    @hookimpl
-    def switchboard_register_recorders(self) -> list[Recorder]:
-        return [self.recorder]
-
-
 @pytest.fixture(autouse=True)
-def recorder(register_plugin: RegisterPlugin) -> CostRecorder:
+def recorder(register_plugin: RegisterPlugin) -> KeptRecords:
     # Autouse, so the recorder is registered before the world's gateway starts.
-    recorder = CostRecorder()
-    register_plugin(CostRecorderPlugin(recorder), "cost-recorder")
-    return recorder
+    kept = KeptRecords()
+    register_plugin(kept, "kept-records")
+    return kept
 
 
 def with_cached(reply: Reply, cached: int) -> Reply:
@@ -79,7 +43,7 @@ def mini_cost(prompt: int, completion: int, cached: int) -> float:
 
 
 def test_a_plain_answer_is_priced_from_the_plugins_table(
-    world: World, recorder: CostRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     fake = world.openai_fake
     fake.script(with_cached(fake.completion("Hi", prompt_tokens=1000, completion_tokens=200), 400))
@@ -95,7 +59,7 @@ def test_a_plain_answer_is_priced_from_the_plugins_table(
 
 
 def test_a_streamed_answer_is_priced_from_its_final_usage(
-    world: World, recorder: CostRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     fake = world.openai_fake
     fake.script(
@@ -123,7 +87,7 @@ def test_a_streamed_answer_is_priced_from_its_final_usage(
 
 
 def test_the_connections_own_price_wins_over_the_plugins(
-    world: World, recorder: CostRecorder
+    world: World, recorder: KeptRecords
 ) -> None:
     mine = {"gpt-4o-mini": {"input": 1.0, "output": 2.0}}
     expect(world.admin.patch(f"{ENV}/connections/openai-main", {"pricing": mine}), 200)
@@ -143,7 +107,7 @@ def test_the_connections_own_price_wins_over_the_plugins(
     assert record.estimated_cost == pytest.approx(mini_cost(1000, 200, 0))
 
 
-def test_the_answering_attempt_sets_the_price(world: World, recorder: CostRecorder) -> None:
+def test_the_answering_attempt_sets_the_price(world: World, recorder: KeptRecords) -> None:
     world.resource(
         "chat-fallback",
         model={"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-main"},
@@ -161,7 +125,7 @@ def test_the_answering_attempt_sets_the_price(world: World, recorder: CostRecord
     assert record.estimated_cost == pytest.approx((100 * 2.5 + 10 * 10.0) / 1e6)  # gpt-4o
 
 
-def test_a_model_without_a_price_has_no_cost(world: World, recorder: CostRecorder) -> None:
+def test_a_model_without_a_price_has_no_cost(world: World, recorder: KeptRecords) -> None:
     world.resource(
         "tuned",
         model={
@@ -178,7 +142,7 @@ def test_a_model_without_a_price_has_no_cost(world: World, recorder: CostRecorde
     assert record.estimated_cost is None
 
 
-def test_embeddings_cost_their_input(world: World, recorder: CostRecorder) -> None:
+def test_embeddings_cost_their_input(world: World, recorder: KeptRecords) -> None:
     world.resource(
         "embed",
         model={

@@ -13,6 +13,7 @@ from switchboard.plugins.host import PluginHost
 from switchboard.settings import Settings
 from switchboard.testing import RunningGateway
 from switchboard.testing.pytest_plugin import RegisterPlugin
+from switchboard.testing.records import KeptRecords
 from switchboard.testing.server import serve_in_thread
 from switchboard_opentelemetry.plugin import OpenTelemetryPlugin
 from tests.core.api.client import expect
@@ -22,7 +23,6 @@ from tests.core.dataplane.conftest import (  # noqa: F401 - fixtures, shared wit
     switchboard_settings,
     world,
 )
-from tests.plugins.opentelemetry.support import KeptRecords
 
 
 @pytest.fixture

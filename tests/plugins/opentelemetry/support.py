@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from switchboard.context import GatewayContext
-from switchboard.hookspecs import hookimpl
-from switchboard.interfaces import Recorder
-from switchboard.plugins import EnvironmentPlugins
-from switchboard.records import RequestRecord
-
-__all__ = ["KeptRecords", "Trace", "offset_ms", "trace_of", "wait_for"]
+__all__ = ["Trace", "offset_ms", "trace_of", "wait_for"]
 
 T = TypeVar("T")
 
@@ -83,24 +76,3 @@ def offset_ms(span_time: int | None, root: ReadableSpan) -> float:
     """A span time as ms since the root started (the request's arrival)."""
     assert span_time is not None and root.start_time is not None
     return (span_time - root.start_time) / 1_000_000
-
-
-class KeptRecords(Recorder):
-    """Keeps every record, so tests compare spans with what the gateway recorded."""
-
-    name: ClassVar[str] = "kept-records"
-
-    def __init__(self) -> None:
-        self.records: dict[str, RequestRecord] = {}
-        self._lock = threading.Lock()
-
-    def record(self, record: RequestRecord, *, environment: EnvironmentPlugins) -> None:
-        with self._lock:
-            self.records[record.request_id] = record
-
-    def of(self, request_id: str) -> RequestRecord:
-        return wait_for(lambda: self.records.get(request_id), f"record of {request_id}")
-
-    @hookimpl
-    def switchboard_register_recorders(self, gateway: GatewayContext) -> list[Recorder]:
-        return [self]

@@ -12,11 +12,12 @@ from switchboard.plugins.host import PluginHost
 from switchboard.settings import Settings
 from switchboard.testing import RunningGateway
 from switchboard.testing.pytest_plugin import RegisterPlugin
+from switchboard.testing.records import KeptRecords
 from switchboard.testing.server import serve_in_thread
 from tests.core.dataplane.conftest import World
 from tests.plugins.opentelemetry.collector import Collector, running_collector
 from tests.plugins.opentelemetry.conftest import enable_tracing
-from tests.plugins.opentelemetry.support import KeptRecords, wait_for
+from tests.plugins.opentelemetry.support import wait_for
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from switchboard.records import AttemptRecord, RequestRecord
+from switchboard.testing.records import KeptRecords
 from tests.core.api.client import expect
 from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, World
 from tests.plugins.opentelemetry.conftest import enable_tracing
-from tests.plugins.opentelemetry.support import KeptRecords, Trace, offset_ms, trace_of
+from tests.plugins.opentelemetry.support import Trace, offset_ms, trace_of
 
 MAIN = {"provider": "openai", "model": "gpt-4o", "connection": "openai-main"}
 BACKUP = {"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-backup"}
@@ -329,9 +330,11 @@ def test_a_capacity_refusal_is_a_failed_capacity_span_and_no_call(
         "error.type": "capacity_exhausted",
     }
     # Reserved right after routing, for as long as the record says.
-    routing_end = record.routing_started_ms + record.routing_ms
-    assert close(offset_ms(capacity.start_time, trace.root), routing_end)
-    assert close(offset_ms(capacity.end_time, trace.root), routing_end + attempt.capacity_ms)
+    # The refusal's time is when its reservation was refused, after routing.
+    assert attempt.started_ms >= record.routing_started_ms + record.routing_ms
+    start = attempt.started_ms - attempt.capacity_ms
+    assert close(offset_ms(capacity.start_time, trace.root), start)
+    assert close(offset_ms(capacity.end_time, trace.root), attempt.started_ms)
     # A 429 is the caller's to handle: by HTTP's conventions the server span is no error.
     root = trace.root
     assert root.status.status_code is StatusCode.UNSET

@@ -11,13 +11,13 @@ from switchboard.plugins.host import PluginHost
 from switchboard.settings import Settings
 from switchboard.testing import RunningGateway
 from switchboard.testing.pytest_plugin import RegisterPlugin
+from switchboard.testing.records import KeptRecords
 from switchboard.testing.server import serve_in_thread
 from tests.core.dataplane.conftest import (  # noqa: F401 - fixtures, shared with the data plane's tests
     World,
     switchboard_settings,
     world,
 )
-from tests.plugins.prometheus.support import KeptRecords
 
 
 @pytest.fixture

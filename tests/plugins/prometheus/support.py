@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from switchboard.context import GatewayContext
-from switchboard.hookspecs import hookimpl
-from switchboard.interfaces import Recorder
-from switchboard.plugins import EnvironmentPlugins
 from switchboard.records import RequestRecord
 
-__all__ = ["KeptRecords", "Scrape", "scrape"]
-
-WAIT_SECONDS = 10.0
+__all__ = ["Scrape", "scrape", "seconds"]
 
 
 @dataclass(frozen=True)
@@ -64,36 +55,6 @@ def scrape(url: str) -> Scrape:
     return Scrape.parse(response.text)
 
 
-class KeptRecords(Recorder):
-    """Keeps every record, so tests compare the metrics with what the gateway recorded."""
-
-    name: ClassVar[str] = "kept-records"
-
-    def __init__(self) -> None:
-        self.records: list[RequestRecord] = []
-        self._lock = threading.Lock()
-
-    def record(self, record: RequestRecord, *, environment: EnvironmentPlugins) -> None:
-        with self._lock:
-            self.records.append(record)
-
-    def wait_for(self, count: int) -> list[RequestRecord]:
-        """The records once there are ``count`` (a stream's comes after its last byte)."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            with self._lock:
-                if len(self.records) >= count:
-                    return list(self.records)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self.records)} records, expected {count}")
-            time.sleep(0.01)
-
-    @staticmethod
-    def seconds(records: Iterable[RequestRecord], field: str) -> float:
-        """The sum of a millisecond field of ``records``, in seconds."""
-        return sum(getattr(record, field) or 0.0 for record in records) / 1000
-
-    @hookimpl
-    def switchboard_register_recorders(self, gateway: GatewayContext) -> list[Recorder]:
-        """Register this recorder."""
-        return [self]
+def seconds(records: Iterable[RequestRecord], field: str) -> float:
+    """The sum of a millisecond field of ``records``, in seconds."""
+    return sum(getattr(record, field) or 0.0 for record in records) / 1000

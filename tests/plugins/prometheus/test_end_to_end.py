@@ -13,11 +13,12 @@ import pytest
 from switchboard.records import RequestRecord
 from switchboard.testing.fakes.base import Reply
 from switchboard.testing.fakes.openai import OpenAIFake
+from switchboard.testing.records import KeptRecords
 from switchboard_prometheus.aggregates import error_class_of
 from switchboard_prometheus.catalog import HISTOGRAMS
 from tests.core.api.client import expect
 from tests.core.dataplane.conftest import ENV, World
-from tests.plugins.prometheus.support import KeptRecords, Scrape, scrape
+from tests.plugins.prometheus.support import Scrape, scrape, seconds
 
 MAIN = {"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-main"}
 BACKUP = {"provider": "openai", "model": "gpt-4o-mini", "connection": "openai-backup"}
@@ -186,9 +187,7 @@ def test_histograms_hold_every_request(workload: tuple[Scrape, list[RequestRecor
         name = f"switchboard_{histogram.name}"
         which, field = observed[histogram.name]
         assert metrics.value(f"{name}_count") == len(which), name
-        assert math.isclose(
-            metrics.value(f"{name}_sum"), KeptRecords.seconds(which, field), abs_tol=1e-9
-        ), name
+        assert math.isclose(metrics.value(f"{name}_sum"), seconds(which, field), abs_tol=1e-9), name
         values = [getattr(r, field) / 1000 for r in which]
         for bound in histogram.buckets:
             below = sum(1 for v in values if v <= bound)

@@ -30,7 +30,7 @@ from switchboard.api.lookup import (
     find_scope,
     refuse_taken,
 )
-from switchboard.api.shapes import ApiShape, Description, Name, Page, paginate
+from switchboard.api.shapes import ApiShape, Description, Name, Page, convert_field, paginate
 from switchboard.capacity import CapacityEntry, CapacityError, validate_capacity
 from switchboard.dataplane.discovered import discovered_entry
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
@@ -162,16 +162,6 @@ def _provider(gateway: Gateway, plugins: EnvironmentPlugins, name: str) -> Provi
     return provider
 
 
-def _validated(value: dict[str, Any], struct: type[msgspec.Struct], field: str) -> msgspec.Struct:
-    """``value`` as the provider's Struct; the 400 names the field but never echoes values."""
-    try:
-        return msgspec.convert(value, struct)
-    except msgspec.ValidationError as exc:
-        problem, _, path = str(exc).partition(" - at `$")
-        where = field + path.rstrip("`")
-        raise BadRequest(f"{where}: {problem}", param=where) from None
-
-
 def _pricing(raw: dict[str, Any] | None) -> dict[str, Any] | None:
     """Checked price overrides as stored (``None``: none, the plugin's prices apply)."""
     try:
@@ -241,8 +231,8 @@ class ConnectionsController(Controller):
         await caller.require("ai-connection:create", resource)
         plugins = resolve_selection(gateway.plugins, environment.plugins)
         provider = _provider(gateway, plugins, data.provider)
-        settings = _validated(data.settings, provider.settings_type, "settings")
-        credentials = _validated(data.credentials, provider.credentials_type, "credentials")
+        settings = convert_field(data.settings, provider.settings_type, "settings")
+        credentials = convert_field(data.credentials, provider.credentials_type, "credentials")
         capacity = _capacity(data.capacity)
         pricing = _pricing(data.pricing)
         await refuse_taken(
@@ -339,7 +329,7 @@ class ConnectionsController(Controller):
         if isinstance(data.description, str):
             connection.description = data.description
         if isinstance(data.settings, dict):
-            settings = _validated(data.settings, provider.settings_type, "settings")
+            settings = convert_field(data.settings, provider.settings_type, "settings")
             connection.settings = msgspec.to_builtins(settings)
         if isinstance(data.capacity, list):
             connection.capacity = _capacity(data.capacity)
@@ -352,7 +342,7 @@ class ConnectionsController(Controller):
         if not isinstance(data.pricing, msgspec.UnsetType):
             connection.pricing = _pricing(data.pricing)
         if isinstance(data.credentials, dict):
-            credentials = _validated(data.credentials, provider.credentials_type, "credentials")
+            credentials = convert_field(data.credentials, provider.credentials_type, "credentials")
             await _store_credentials(gateway, plugins, connection, credentials)
         connection.updated_at = utcnow()
         await db.flush()

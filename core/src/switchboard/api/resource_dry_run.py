@@ -17,7 +17,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.api.shapes import ApiShape
+from switchboard.api.shapes import ApiShape, convert_field
 from switchboard.capacity import CapacityEntry
 from switchboard.context import Principal, RequestInfo
 from switchboard.dataplane.config import ConnectionConfig, EnvironmentRuntime, ResourceConfig
@@ -277,12 +277,7 @@ async def api_key_principal(db: AsyncSession, environment: Environment, key: str
 
 
 def _request(body: dict[str, Any], resource: str) -> ChatCompletionRequest:
-    try:
-        return msgspec.convert({"model": resource, **body}, ChatCompletionRequest)
-    except msgspec.ValidationError as exc:
-        problem, _, path = str(exc).partition(" - at `$")
-        where = "request" + path.rstrip("`")
-        raise BadRequest(f"{where}: {problem}", param=where) from None
+    return convert_field({"model": resource, **body}, ChatCompletionRequest, "request")
 
 
 def _result(plan: RoutePlan) -> DryRunResult:

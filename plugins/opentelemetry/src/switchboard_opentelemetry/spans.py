@@ -11,10 +11,10 @@ start and end time comes from the record (``created_at`` plus the offsets it kee
     ├── capacity                         ... one pair per attempt (fallbacks) ...
     └── chat gpt-4o-mini                 CLIENT
 
-An attempt refused for capacity never called its provider: it has a capacity span only. A
-refused attempt's record has no start time of its own (``started_ms`` is 0), so its span is
-placed after whatever came before it (routing, or the previous attempt), which is where the
-pipeline reserves. Attributes follow the OpenTelemetry HTTP and GenAI semantic conventions
+An attempt refused for capacity never called its provider: it has a capacity span only,
+ending when it was refused (its ``started_ms``; a record without one places it after
+whatever came before it, routing or the previous attempt, which is where the pipeline
+reserves). Attributes follow the OpenTelemetry HTTP and GenAI semantic conventions
 (``http.*``, ``gen_ai.*``, ``error.type``) plus ``switchboard.*`` for the gateway's own
 names. Nothing secret goes in: key names, never keys; payloads only when an environment
 asks for them (``includePayloads``), and then as its ``recording`` kept and redacted them.
@@ -230,7 +230,9 @@ def _attempt_spans(
             _call_span(tracer, inside, record, attempt, number, clock)
             cursor = attempt.started_ms + attempt.latency_ms
         elif attempt.outcome == "capacity_exhausted":
-            begins = attempt.started_ms or cursor
+            # A refusal's started_ms is when it was refused; records from before it was
+            # kept have 0 there.
+            begins = attempt.started_ms - attempt.capacity_ms if attempt.started_ms else cursor
             _capacity_span(tracer, inside, attempt, number, clock, begins)
             cursor = begins + attempt.capacity_ms
         else:  # skipped: no connection could serve the model; nothing was timed

@@ -22,12 +22,14 @@ import binascii
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
 import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 from sqlalchemy import ColumnElement, Select, and_, or_, select
@@ -110,26 +112,54 @@ def _time(value: str | None, param: str) -> datetime | None:
         ) from None
 
 
-def _conditions(
-    environment: Environment,
-    *,
-    start: str | None,
-    end: str | None,
-    correlation_id: str | None,
-    **filters: list[str] | None,
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        _R.environment_id == environment.id,
-        *record_conditions(filters_from_query(**filters)),
-    ]
-    oldest, newest = _time(start, "from"), _time(end, "to")
-    if oldest is not None:
-        conditions.append(_R.created_at >= oldest)
-    if newest is not None:
-        conditions.append(_R.created_at < newest)
-    if correlation_id is not None:
-        conditions.append(_R.correlation_id == correlation_id)
-    return conditions
+@dataclass(frozen=True)
+class RecordQuery:
+    """The filters the list and the export share, as the query string gave them."""
+
+    start: str | None
+    end: str | None
+    correlation_id: str | None
+    filters: dict[str, list[str] | None]
+
+    def conditions(self, environment: Environment) -> list[ColumnElement[bool]]:
+        """The ``WHERE`` of these filters inside ``environment`` (400 naming a bad one)."""
+        conditions: list[ColumnElement[bool]] = [
+            _R.environment_id == environment.id,
+            *record_conditions(filters_from_query(**self.filters)),
+        ]
+        oldest, newest = _time(self.start, "from"), _time(self.end, "to")
+        if oldest is not None:
+            conditions.append(_R.created_at >= oldest)
+        if newest is not None:
+            conditions.append(_R.created_at < newest)
+        if self.correlation_id is not None:
+            conditions.append(_R.correlation_id == self.correlation_id)
+        return conditions
+
+
+async def provide_record_query(
+    from_: From = None,
+    to: To = None,
+    resource: Values = None,
+    provider: Values = None,
+    model: Values = None,
+    connection: Values = None,
+    api_key: ApiKeyFilter = None,
+    status: StatusFilter = None,
+    error_class: ErrorClassFilter = None,
+    correlation_id: CorrelationFilter = None,
+) -> RecordQuery:
+    """The record filters of a request's query string (a dependency of both handlers)."""
+    filters = {
+        "resource": resource,
+        "provider": provider,
+        "model": model,
+        "connection": connection,
+        "api_key": api_key,
+        "status": status,
+        "error_class": error_class,
+    }
+    return RecordQuery(from_, to, correlation_id, filters)
 
 
 def _page(conditions: list[ColumnElement[bool]], limit: int) -> Select[RequestRecord]:
@@ -181,6 +211,8 @@ async def _csv(batches: AsyncIterator[list[RequestRecord]]) -> AsyncIterator[byt
 class RequestAuditController(Controller):
     """Request records of one environment: list, detail, export."""
 
+    dependencies = {"filters": Provide(provide_record_query)}
+
     path = "/workspaces/{workspace_key:str}/environments/{environment_key:str}/audit"
     tags = ["audit"]
 
@@ -191,16 +223,7 @@ class RequestAuditController(Controller):
         environment_key: FromPath[str],
         caller: CallerDep,
         db: Db,
-        from_: From = None,
-        to: To = None,
-        resource: Values = None,
-        provider: Values = None,
-        model: Values = None,
-        connection: Values = None,
-        api_key: ApiKeyFilter = None,
-        status: StatusFilter = None,
-        error_class: ErrorClassFilter = None,
-        correlation_id: CorrelationFilter = None,
+        filters: NamedDependency[RecordQuery],
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> RecordPage:
@@ -214,19 +237,7 @@ class RequestAuditController(Controller):
         _, environment = await _scope(
             db, caller, "completion-audit:list", workspace_key, environment_key
         )
-        conditions = _conditions(
-            environment,
-            start=from_,
-            end=to,
-            correlation_id=correlation_id,
-            resource=resource,
-            provider=provider,
-            model=model,
-            connection=connection,
-            api_key=api_key,
-            status=status,
-            error_class=error_class,
-        )
+        conditions = filters.conditions(environment)
         if cursor is not None:
             conditions.append(_after(*_decode_cursor(cursor)))
         rows = list((await db.scalars(_page(conditions, limit + 1))).all())
@@ -246,17 +257,8 @@ class RequestAuditController(Controller):
         caller: CallerDep,
         db: Db,
         state: State,
+        filters: NamedDependency[RecordQuery],
         format: Format = "jsonl",
-        from_: From = None,
-        to: To = None,
-        resource: Values = None,
-        provider: Values = None,
-        model: Values = None,
-        connection: Values = None,
-        api_key: ApiKeyFilter = None,
-        status: StatusFilter = None,
-        error_class: ErrorClassFilter = None,
-        correlation_id: CorrelationFilter = None,
     ) -> Stream:
         """Every matching record, newest first, streamed as CSV (one row per record, the
         header first; ``attempts`` and ``routingEvents`` as JSON text) or JSONL (one
@@ -265,19 +267,7 @@ class RequestAuditController(Controller):
         _, environment = await _scope(
             db, caller, "completion-audit:export", workspace_key, environment_key
         )
-        conditions = _conditions(
-            environment,
-            start=from_,
-            end=to,
-            correlation_id=correlation_id,
-            resource=resource,
-            provider=provider,
-            model=model,
-            connection=connection,
-            api_key=api_key,
-            status=status,
-            error_class=error_class,
-        )
+        conditions = filters.conditions(environment)
         sessions = gateway_of(state).sessions
         assert sessions is not None, "handlers run after startup"
         batches = _batches(sessions, conditions)

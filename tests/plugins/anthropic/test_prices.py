@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.pricing import load_price_table
+from switchboard.testing.price_checks import PriceTableChecks
 from switchboard_anthropic import AnthropicProvider
 
 # model: (input, output, cachedInput) in USD per million tokens, as the table has them.
@@ -32,41 +32,17 @@ UNKNOWN = [
 LEFT_OUT: set[str] = set()
 
 
-def test_the_table_loads_and_says_where_and_when_its_prices_were_read() -> None:
-    table = load_price_table("switchboard_anthropic")
-    assert table == AnthropicProvider.prices
-    assert table.source.startswith("https://")
-    assert table.retrieved is not None
-    assert table.currency == "USD"
-
-
-@pytest.mark.parametrize(("model", "rates"), FLAGSHIPS.items())
-def test_flagship_models_are_priced(model: str, rates: tuple[float, float, float | None]) -> None:
-    price = AnthropicProvider.prices.price_for(model)
-    assert price is not None, model
-    assert (price.input, price.output, price.cached_input) == rates
-
-
-@pytest.mark.parametrize(("snapshot", "model"), SNAPSHOTS.items())
-def test_snapshots_take_their_models_price(snapshot: str, model: str) -> None:
-    price = AnthropicProvider.prices.price_for(snapshot)
-    assert price is not None and price == AnthropicProvider.prices.models[model]
-
-
-@pytest.mark.parametrize("model", UNKNOWN)
-def test_other_models_get_no_price(model: str) -> None:
-    assert AnthropicProvider.prices.price_for(model) is None
-
-
-def test_every_known_model_is_priced_or_knowingly_left_out() -> None:
-    unpriced = {
-        m for m in AnthropicProvider.known_models if AnthropicProvider.prices.price_for(m) is None
-    }
-    assert unpriced == LEFT_OUT
-
-
 def test_long_haiku_5_5_prompts_are_billed_at_the_higher_tier() -> None:
     price = AnthropicProvider.prices.price_for("claude-haiku-5-5")
     assert price is not None
     assert price.cost(100_000, 1_000) == pytest.approx((100_000 * 0.1 + 1_000 * 0.5) / 1e6)
     assert price.cost(100_001, 1_000) == pytest.approx((100_001 * 0.5 + 1_000 * 2.5) / 1e6)
+
+
+class TestPrices(PriceTableChecks):
+    provider = AnthropicProvider
+    package = "switchboard_anthropic"
+    flagships = FLAGSHIPS
+    snapshots = SNAPSHOTS
+    unknown = UNKNOWN
+    left_out = LEFT_OUT

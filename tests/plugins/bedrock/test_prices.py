@@ -3,9 +3,7 @@ read, prices the flagship models and their snapshots, and guesses nothing else."
 
 from __future__ import annotations
 
-import pytest
-
-from switchboard.pricing import load_price_table
+from switchboard.testing.price_checks import PriceTableChecks
 from switchboard_bedrock import BedrockProvider
 
 # model: (input, output, cachedInput) in USD per million tokens, as the table has them.
@@ -36,34 +34,10 @@ LEFT_OUT: set[str] = {
 }
 
 
-def test_the_table_loads_and_says_where_and_when_its_prices_were_read() -> None:
-    table = load_price_table("switchboard_bedrock")
-    assert table == BedrockProvider.prices
-    assert table.source.startswith("https://")
-    assert table.retrieved is not None
-    assert table.currency == "USD"
-
-
-@pytest.mark.parametrize(("model", "rates"), FLAGSHIPS.items())
-def test_flagship_models_are_priced(model: str, rates: tuple[float, float, float | None]) -> None:
-    price = BedrockProvider.prices.price_for(model)
-    assert price is not None, model
-    assert (price.input, price.output, price.cached_input) == rates
-
-
-@pytest.mark.parametrize(("snapshot", "model"), SNAPSHOTS.items())
-def test_snapshots_take_their_models_price(snapshot: str, model: str) -> None:
-    price = BedrockProvider.prices.price_for(snapshot)
-    assert price is not None and price == BedrockProvider.prices.models[model]
-
-
-@pytest.mark.parametrize("model", UNKNOWN)
-def test_other_models_get_no_price(model: str) -> None:
-    assert BedrockProvider.prices.price_for(model) is None
-
-
-def test_every_known_model_is_priced_or_knowingly_left_out() -> None:
-    unpriced = {
-        m for m in BedrockProvider.known_models if BedrockProvider.prices.price_for(m) is None
-    }
-    assert unpriced == LEFT_OUT
+class TestPrices(PriceTableChecks):
+    provider = BedrockProvider
+    package = "switchboard_bedrock"
+    flagships = FLAGSHIPS
+    snapshots = SNAPSHOTS
+    unknown = UNKNOWN
+    left_out = LEFT_OUT

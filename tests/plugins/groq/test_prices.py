@@ -3,9 +3,7 @@ read, prices the flagship models (Groq serves no dated snapshots), and guesses n
 
 from __future__ import annotations
 
-import pytest
-
-from switchboard.pricing import load_price_table
+from switchboard.testing.price_checks import PriceTableChecks
 from switchboard_groq import GroqProvider
 
 # model: (input, output, cachedInput) in USD per million tokens, as the table has them.
@@ -25,26 +23,9 @@ LEFT_OUT: set[str] = {
 }
 
 
-def test_the_table_loads_and_says_where_and_when_its_prices_were_read() -> None:
-    table = load_price_table("switchboard_groq")
-    assert table == GroqProvider.prices
-    assert table.source.startswith("https://")
-    assert table.retrieved is not None
-    assert table.currency == "USD"
-
-
-@pytest.mark.parametrize(("model", "rates"), FLAGSHIPS.items())
-def test_flagship_models_are_priced(model: str, rates: tuple[float, float, float | None]) -> None:
-    price = GroqProvider.prices.price_for(model)
-    assert price is not None, model
-    assert (price.input, price.output, price.cached_input) == rates
-
-
-@pytest.mark.parametrize("model", UNKNOWN)
-def test_other_models_get_no_price(model: str) -> None:
-    assert GroqProvider.prices.price_for(model) is None
-
-
-def test_every_known_model_is_priced_or_knowingly_left_out() -> None:
-    unpriced = {m for m in GroqProvider.known_models if GroqProvider.prices.price_for(m) is None}
-    assert unpriced == LEFT_OUT
+class TestPrices(PriceTableChecks):
+    provider = GroqProvider
+    package = "switchboard_groq"
+    flagships = FLAGSHIPS
+    unknown = UNKNOWN
+    left_out = LEFT_OUT

@@ -9,8 +9,6 @@ connection, without one they get 429s that name the limit.
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import pytest
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import ADMIN_PASSWORD, Transcript, expect, login
 from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, closed_port
-from tests.core.dataplane.processes import wait_until_up
+from tests.core.dataplane.processes import migrated_environment, wait_until_up
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -35,21 +33,7 @@ LIMIT = 100
 @pytest.fixture
 def two_gateways(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Two gateway processes on one migrated database and one Redis."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    env.update(
-        SWITCHBOARD_DATABASE_URL=postgres_url,
-        SWITCHBOARD_REDIS_URL=redis_url,
-        SWITCHBOARD_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        SWITCHBOARD_ENCRYPTION_KEY=base64.b64encode(os.urandom(32)).decode(),
-    )
-    migrated = subprocess.run(
-        [sys.executable, "-m", "switchboard", "migrate"],
-        env={**env, "SWITCHBOARD_DATA_DIR": str(tmp_path / "migrate")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr
+    env = migrated_environment(postgres_url, redis_url, tmp_path / "migrate")
     processes: list[subprocess.Popen[str]] = []
     urls: list[str] = []
     try:

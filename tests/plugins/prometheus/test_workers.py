@@ -8,7 +8,6 @@ them) and do not survive into the next run of the server.
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import signal
 import subprocess
@@ -26,7 +25,7 @@ from switchboard_prometheus.aggregates import Aggregates
 from switchboard_prometheus.sharing import ROOT_FOLDER, RunIdentity
 from tests.core.api.client import ADMIN_PASSWORD, Transcript, expect, login
 from tests.core.dataplane.conftest import ENV, UPSTREAM_KEY, closed_port
-from tests.core.dataplane.processes import wait_until_up
+from tests.core.dataplane.processes import migrated_environment, wait_until_up
 from tests.plugins.prometheus.support import scrape
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -84,21 +83,7 @@ class Server:
 @pytest.fixture
 def server(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[Server]:
     """A two-worker server on a migrated PostgreSQL database and Redis (not started)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    environment.update(
-        SWITCHBOARD_DATABASE_URL=postgres_url,
-        SWITCHBOARD_REDIS_URL=redis_url,
-        SWITCHBOARD_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        SWITCHBOARD_ENCRYPTION_KEY=base64.b64encode(os.urandom(32)).decode(),
-    )
-    migrated = subprocess.run(
-        [sys.executable, "-m", "switchboard", "migrate"],
-        env={**environment, "SWITCHBOARD_DATA_DIR": str(tmp_path / "migrate")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr
+    environment = migrated_environment(postgres_url, redis_url, tmp_path / "migrate")
     running = Server(environment, tmp_path / "data")
     try:
         yield running

@@ -32,7 +32,7 @@ REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
 DATA=$(mktemp -d)
 PASSWORD=bench-admin-password
 GWS=()
-cleanup() { for gw in "${GWS[@]}"; do kill "$gw" 2>/dev/null; done; rm -rf "$DATA"; }
+cleanup() { for gw in "${GWS[@]}"; do kill "$gw" 2>/dev/null || true; done; rm -rf "$DATA"; }
 trap cleanup EXIT
 start_gateway() { # port data-dir [redis-url]: starts, waits until ready, seeds; prints the key
   mkdir -p "$2"

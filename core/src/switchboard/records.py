@@ -1,7 +1,9 @@
 """Records of what happened: data-plane requests and management changes.
 
 Both are handed to plugins (``switchboard_redact_record``, recorders,
-``switchboard_management_event``) and written by the database recorder.
+``switchboard_management_event``) and written by the database recorder. Request records
+are kept out of the garbage collector's walks (``gc=False``: they never form reference
+cycles), since recorders hold thousands of them between batches.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import msgspec
 __all__ = ["AttemptRecord", "ManagementEvent", "RequestRecord"]
 
 
-class AttemptRecord(msgspec.Struct, kw_only=True):
+class AttemptRecord(msgspec.Struct, kw_only=True, gc=False):
     """One provider attempt of a request: which model, how it went, how long it took."""
 
     provider: str
@@ -32,7 +34,7 @@ class AttemptRecord(msgspec.Struct, kw_only=True):
     """Time spent reserving capacity for this attempt (and waiting in line), in ms."""
 
 
-class RequestRecord(msgspec.Struct, kw_only=True):
+class RequestRecord(msgspec.Struct, kw_only=True, gc=False):
     """Everything recorded about one data-plane request, rejected and failed ones included."""
 
     request_id: str

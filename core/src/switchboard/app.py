@@ -172,20 +172,16 @@ async def _start(gateway: Gateway, *, auto_migrate: bool) -> None:
 
 
 def _settle_memory() -> None:
-    """Keep the garbage collector off what start-up built, and out of the hot path.
+    """Keep the garbage collector off what start-up built.
 
     Everything loaded so far (modules, plugins, the ORM's mappings) lives as long as the
     process; frozen, the collector no longer walks it on every older-generation pass, which
-    the data plane's short-lived objects would otherwise trigger again and again. The
-    thresholds go up for the same reason: at the default (a young-generation pass every 700
-    allocations) a busy worker collected hundreds of times a second, each pass walking the
-    records the recorders hold until their next batch; a pass every 50,000 allocations
-    frees the rare reference cycle just as surely and cost the bench ~5 points of
-    throughput less (bench/ratio.sh).
+    the data plane's short-lived objects would otherwise trigger again and again. (Raising
+    the collection thresholds as well bought a few points of throughput but, each pass then
+    walking tens of thousands of objects, tripled the 99th-percentile latency: not taken.)
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
 
 
 async def _stop(gateway: Gateway) -> None:

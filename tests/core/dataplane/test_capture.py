@@ -237,3 +237,10 @@ def test_metadata_scrubs_the_free_text_it_keeps(world: World, recorder: KeptReco
     request = record.payload["request"]
     assert request["user"] == f"svc {REDACTED}"
     assert request["metadata"] == {"note": REDACTED, "token": REDACTED}
+
+
+def test_an_overlong_correlation_id_is_cut_to_what_the_audit_keeps(
+    world: World, recorder: KeptRecords
+) -> None:
+    answer = world.chat("chat", headers={"x-correlation-id": "c" * 1000})
+    assert recorder.of(answer.headers["x-request-id"]).correlation_id == "c" * 255

@@ -57,6 +57,7 @@ from switchboard.dataplane.planning import (
     plan_route,
 )
 from switchboard.dataplane.runtime import Runtime
+from switchboard.db.models import NAME_LENGTH
 from switchboard.errors import BadRequest, Forbidden, GatewayError, NotFound, Unauthorized
 from switchboard.interfaces import CapacityExhausted, ProviderCall, ProviderError, Reservation
 from switchboard.interfaces.provider import EmbeddingCall, Upstream
@@ -162,6 +163,10 @@ class Turn(Generic[C]):
     capacity_ms: float = 0.0
 
 
+def _at_most(text: str | None, length: int) -> str | None:
+    return text if text is None or len(text) <= length else text[:length]
+
+
 def _ms(seconds: float) -> float:
     """``seconds`` as milliseconds, to the microsecond."""
     return round(seconds * 1000, 3)
@@ -243,7 +248,8 @@ class Pipeline:
                 path=info.path,
                 endpoint=endpoint,
                 status=0,
-                correlation_id=headers.get("x-correlation-id"),
+                # Cut to what the audit stores: a longer header must not cost the record.
+                correlation_id=_at_most(headers.get("x-correlation-id"), NAME_LENGTH),
                 traceparent=traceparent,
                 tracestate=headers.get("tracestate"),
                 trace_id=trace_id_of(traceparent),

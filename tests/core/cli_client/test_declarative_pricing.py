@@ -3,7 +3,6 @@ alone when unchanged, updated field by field, exported, and refused naming the f
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,11 @@ import httpx
 import pytest
 
 from switchboard.cli_client import credentials
-from switchboard.settings import Settings, load_settings
 from switchboard.testing.server import RunningGateway
-from tests.core.cli_client.helpers import ADMIN_PASSWORD, Run
+from tests.core.cli_client.helpers import Run
+from tests.core.cli_client.test_declarative import (  # noqa: F401 - its gateway, with an encryption key
+    switchboard_settings,
+)
 
 CONNECTION = "/workspaces/acme/environments/prod/connections/openai-main"
 NO_CHANGES = "no changes: the gateway matches the file\n"
@@ -30,17 +31,6 @@ workspaces:
             pricing:
               gpt-4o: {input: 2.5, output: 10, cachedInput: 1.25}
 """
-
-
-@pytest.fixture
-def switchboard_settings(tmp_path: Path) -> Settings:
-    """The gateway of conftest.py, with an encryption key (else it warns on stderr)."""
-    return load_settings(
-        {},
-        data_dir=str(tmp_path / "data"),
-        admin_password=ADMIN_PASSWORD,
-        encryption_key=base64.b64encode(bytes(range(32))).decode(),
-    )
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from switchboard.dataplane.pipeline import Pipeline
 from switchboard.dataplane.runtime import Runtime
 from switchboard.db.engine import create_engine, session_factory
 from switchboard.db.migrations import prepare_database
+from switchboard.http.admin_ui import admin_ui_handlers
 from switchboard.http.errors import EXCEPTION_HANDLERS
 from switchboard.http.health import healthz, readyz
 from switchboard.http.request_id import RequestIdMiddleware
@@ -71,6 +72,7 @@ def create_app(
     gateway = Gateway(settings=settings, plugins=plugins, context=GatewayContext(settings))
 
     route_handlers: list[ControllerRouterHandler] = [healthz, readyz, api_router]
+    route_handlers.extend(admin_ui_handlers())
     route_handlers.extend(plugins.hooks.register_routes(gateway=gateway.context))
 
     app = Litestar(

@@ -12,6 +12,7 @@ from switchboard.api.capacity_usage import CapacityUsageController
 from switchboard.api.connections import ConnectionsController
 from switchboard.api.deps import provide_caller, provide_db
 from switchboard.api.environments import EnvironmentsController
+from switchboard.api.permissions import PermissionsController
 from switchboard.api.providers import ProvidersController
 from switchboard.api.request_audit import RequestAuditController
 from switchboard.api.resources import ResourcesController
@@ -26,6 +27,7 @@ api_router = Router(
     path="/api/v1",
     route_handlers=[
         AuthController,
+        PermissionsController,
         UsersController,
         RolesController,
         PoliciesController,

@@ -1,0 +1,1 @@
+"""Browser tests of the admin UI (see conftest.py)."""

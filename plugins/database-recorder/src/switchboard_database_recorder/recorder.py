@@ -145,6 +145,8 @@ class DatabaseRecorder(Recorder):
         if leftovers:
             await self.spool.append(leftovers)
         self.spool.close_now()
+        if self.writer is not None:
+            await self.writer.aclose()
 
     async def flush(self, *, full_only: bool = False) -> None:
         """Write what is queued now, in batches (``full_only``: full batches only)."""

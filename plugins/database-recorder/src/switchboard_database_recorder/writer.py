@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.records import RequestRecord
+from switchboard_database_recorder.loop_sqlite import LoopSqlite, sqlite_file_of
 from switchboard_database_recorder.rows import Row, RowStatements, new_ids, statements_for
 
 __all__ = ["BatchWriter", "DatabaseDown", "WriteResult"]
@@ -55,6 +57,9 @@ def _is_bad_row(error: BaseException) -> bool:
     if getattr(error, "connection_invalidated", False):
         return False
     if isinstance(error, sa_exc.DataError | sa_exc.IntegrityError):
+        return True
+    # The loop's own SQLite connection (see .loop_sqlite) raises the driver's errors.
+    if isinstance(error, sqlite3.DataError | sqlite3.IntegrityError | sqlite3.InterfaceError):
         return True
     sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23")
@@ -113,6 +118,14 @@ class BatchWriter:
         self.engine = engine
         self.timeout = timeout
         self.statements: RowStatements = statements_for(engine.dialect.name)
+        # A SQLite file is written from the event loop's thread (see .loop_sqlite).
+        path = sqlite_file_of(engine.url.database) if engine.dialect.name == "sqlite" else None
+        self._loop_sqlite = LoopSqlite(path) if path is not None else None
+
+    async def aclose(self) -> None:
+        """Release what the writer holds of its own (the loop's SQLite connection)."""
+        if self._loop_sqlite is not None:
+            await self._loop_sqlite.aclose()
 
     async def write(self, records: Sequence[RequestRecord]) -> WriteResult:
         """Store ``records`` (idempotently); raise :class:`DatabaseDown` when the database
@@ -165,6 +178,14 @@ class BatchWriter:
         return [(stamp(newest[key]), key) for key in sorted(newest)]
 
     async def _execute(self, rows: list[Row], touches: list[tuple[Any, str]]) -> None:
+        if self._loop_sqlite is not None:
+            # Never blocked on a lock (it gives up at the timeout itself), never abandoned:
+            # a transaction left open on the loop's connection would refuse the next one.
+            statements = self.statements
+            await self._loop_sqlite.write(
+                statements.insert_of, rows, statements.touch, touches, lock_wait=self.timeout
+            )
+            return
         await _bounded(self._transaction(rows, touches), self.timeout)
 
     async def _transaction(self, rows: list[Row], touches: list[tuple[Any, str]]) -> None:

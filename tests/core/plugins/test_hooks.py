@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -248,6 +248,51 @@ def test_switchboard_count_tokens_first_answer_wins(host: PluginHost) -> None:
     assert host.hooks.count_tokens(request=request, model="m") is None
     host.register(Counter(), name="counter")
     assert host.hooks.count_tokens(request=request, model="m") == 42
+
+
+def test_first_result_hooks_ask_plugins_in_pluggys_order(host: PluginHost) -> None:
+    # Last registered first, tryfirst before and trylast after the rest; a None passes on.
+    asked: list[str] = []
+
+    def counter(
+        name: str, answer: int | None, *, tryfirst: bool = False, trylast: bool = False
+    ) -> object:
+        class Counter:
+            @hookimpl(tryfirst=tryfirst, trylast=trylast)
+            def switchboard_count_tokens(
+                self, request: ChatCompletionRequest, model: str
+            ) -> int | None:
+                asked.append(name)
+                return answer
+
+        return Counter()
+
+    host.register(counter("late", 3, trylast=True), name="late")
+    host.register(counter("first-registered", 1), name="first-registered")
+    host.register(counter("silent", None), name="silent")
+    host.register(counter("eager", None, tryfirst=True), name="eager")
+    request = make_call().request
+    assert host.hooks.count_tokens(request=request, model="m") == 1
+    assert asked == ["eager", "silent", "first-registered"]
+
+
+def test_a_hook_wrapper_still_wraps_the_implementations(host: PluginHost) -> None:
+    class Counter:
+        @hookimpl
+        def switchboard_count_tokens(self, request: ChatCompletionRequest, model: str) -> int:
+            return 40
+
+    class Padding:
+        @hookimpl(wrapper=True)
+        def switchboard_count_tokens(
+            self, request: ChatCompletionRequest, model: str
+        ) -> Generator[None, int, int]:
+            counted = yield
+            return counted + 2
+
+    host.register(Counter(), name="counter")
+    host.register(Padding(), name="padding")
+    assert host.hooks.count_tokens(request=make_call().request, model="m") == 42
 
 
 def test_switchboard_capacity_checks_are_concatenated(host: PluginHost) -> None:

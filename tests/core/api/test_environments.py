@@ -71,6 +71,43 @@ def test_plugin_selections_are_validated_naming_the_plugin(module_harness: Harne
     assert expect(admin.get(f"{base}/p"), 200)["plugins"] == {}
 
 
+def test_the_plugins_an_environment_sees_are_listed_with_their_state_and_schema(
+    module_harness: Harness,
+) -> None:
+    admin = module_harness.admin
+    admin.create_workspace("env-plugin-list")
+    base = "/api/v1/workspaces/env-plugin-list/environments"
+    selection = {
+        "log-recorder": {"settings": {"level": "warning"}},
+        "tokenizer": {"enabled": False},
+    }
+    expect(admin.post(base, {"name": "p", "plugins": selection}), 201)
+    listed = expect(admin.get(f"{base}/p/plugins"), 200)
+    names = [plugin["name"] for plugin in listed]
+    assert names == sorted(names) and {"rbac", "redis-limiter"} <= set(names)
+    by_name = {plugin["name"]: plugin for plugin in listed}
+    # Listed with settings: on, though off by default; its settings' schema is the plugin's.
+    recorder = by_name["log-recorder"]
+    assert (recorder["enabled"], recorder["enabledByDefault"]) == (True, False)
+    assert recorder["settings"] == {"level": "warning"} and recorder["description"]
+    schema = recorder["settingsSchema"]
+    assert set(schema["$defs"][schema["$ref"].rsplit("/", 1)[1]]["properties"]) == {
+        "level",
+        "failuresOnly",
+    }
+    # Switched off here; not listed: as by default; no settings type: no schema.
+    assert by_name["tokenizer"]["enabled"] is False
+    assert by_name["redis-limiter"]["enabled"] is False
+    assert by_name["redis-limiter"]["settings"] == {}
+    assert by_name["rbac"]["enabled"] is True and by_name["rbac"]["settingsSchema"] is None
+    # A change of the selection shows at once.
+    expect(admin.patch(f"{base}/p", {"plugins": {"redis-limiter": {}}}), 200)
+    again = {plugin["name"]: plugin for plugin in expect(admin.get(f"{base}/p/plugins"), 200)}
+    assert again["redis-limiter"]["enabled"] is True
+    assert again["log-recorder"]["enabled"] is False and again["tokenizer"]["enabled"] is True
+    expect_error(admin.get(f"{base}/nowhere/plugins"), 404)
+
+
 def test_an_environment_belongs_to_its_workspace_only(module_harness: Harness) -> None:
     admin = module_harness.admin
     admin.create_workspace("env-one")

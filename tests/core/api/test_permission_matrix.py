@@ -46,6 +46,7 @@ POST   /auth/login                                                    |   +     
 POST   /auth/logout                                                   |   +     +   +    +      +     +       +      -   | 204 |                              |
 GET    /auth/me                                                       |   +     +   +    +      +     +       +      -   | 200 |                              |
 POST   /auth/password                                                 |   +     +   +    +      +     +       +      -   | 204 |                              |
+POST   /auth/permissions                                              |   +     +   +    +      +     +       +      -   | 200 |                              |
 GET    /auth/tokens                                                   |   +     +   +    +      +     +       +      -   | 200 |                              |
 POST   /auth/tokens                                                   |   +     +   +    +      +     +       +      -   | 201 |                              |
 DELETE /auth/tokens/{token}                                           |   +     +   +    +      +     +       +      -   | 204 |                              |
@@ -77,6 +78,7 @@ DELETE /workspaces/{ws}/members/{user}                                |   +     
 GET    /workspaces/{ws}/environments                                  |   +     x   x    +      +     +       x      -   | 200 | environment:list             | workspace:A
 POST   /workspaces/{ws}/environments                                  |   +     x   x    x      +     +       x      -   | 201 | environment:create           | workspace:A:environment:env-{me}
 GET    /workspaces/{ws}/environments/{env}                            |   +     x   x    +      +     +       x      -   | 200 | environment:get              | {prod}
+GET    /workspaces/{ws}/environments/{env}/plugins                    |   +     x   x    +      +     +       x      -   | 200 | environment:get              | {prod}
 PATCH  /workspaces/{ws}/environments/{env}                            |   +     x   x    x      +     +       x      -   | 200 | environment:update           | {prod}
 DELETE /workspaces/{ws}/environments/{env}                            |   +     x   x    x      +     +       x      -   | 204 | environment:delete           | workspace:A:environment:gone-{me}
 GET    /workspaces/{ws}/environments/{env}/connections                |   +     x   x    +      +     +       x      -   | 200 | ai-connection:list           | workspace:A
@@ -365,6 +367,11 @@ REQUESTS: dict[str, Builder] = {
     "POST /api/v1/auth/logout": _fixed("POST", "/api/v1/auth/logout"),
     "GET /api/v1/auth/me": _fixed("GET", "/api/v1/auth/me"),
     "POST /api/v1/auth/password": _password,
+    "POST /api/v1/auth/permissions": _fixed(
+        "POST",
+        "/api/v1/auth/permissions",
+        {"checks": [{"action": "workspace:get", "resource": "workspace:A"}]},
+    ),
     "GET /api/v1/auth/tokens": _fixed("GET", "/api/v1/auth/tokens"),
     "POST /api/v1/auth/tokens": _fixed("POST", "/api/v1/auth/tokens", {"name": "matrix"}),
     "DELETE /api/v1/auth/tokens/{token}": _revoke_token,
@@ -413,6 +420,9 @@ REQUESTS: dict[str, Builder] = {
         {"name": f"env-{me}"},
     ),
     "GET /api/v1/workspaces/{ws}/environments/{env}": _fixed("GET", f"{A}/environments/production"),
+    "GET /api/v1/workspaces/{ws}/environments/{env}/plugins": _fixed(
+        "GET", f"{A}/environments/production/plugins"
+    ),
     "PATCH /api/v1/workspaces/{ws}/environments/{env}": _fixed(
         "PATCH", f"{A}/environments/production", {"description": "changed"}
     ),

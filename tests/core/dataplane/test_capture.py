@@ -162,8 +162,13 @@ def test_requests_that_reach_no_environment_are_recorded_too(
     assert rejected.status == 400
     said = unreadable.json()["error"]
     assert rejected.error_class == (said["code"] or said["type"])
-    unassigned = world.chat("nope")
-    assert recorder.of(unassigned.headers["x-request-id"]).error_class == "model_not_found"
+    unknown = world.chat("nope")
+    missing = recorder.of(unknown.headers["x-request-id"])
+    assert (missing.error_class, missing.resource_id, missing.resource_name) == (
+        "model_not_found",
+        None,
+        "nope",
+    )
 
 
 def test_the_environment_api_validates_recording(world: World) -> None:

@@ -1,7 +1,9 @@
 """``/api/v1/workspaces/{ws}/environments``: isolation layers inside a workspace.
 
 An environment is the policy resource ``workspace:<ws>:environment:<env>``. Its ``plugins``
-switch plugins on or off there and carry their settings, validated by each plugin.
+switch plugins on or off there and carry their settings, validated by each plugin;
+``.../{env}/plugins`` lists the installed plugins as the environment sees them (on or off,
+their settings and the JSON Schema of those), what an editor of the selection needs.
 """
 
 from __future__ import annotations
@@ -51,6 +53,19 @@ class EnvironmentOut(ApiShape):
     updated_at: datetime
 
 
+class EnvironmentPluginOut(ApiShape):
+    """An installed plugin as one environment sees it: whether it is on there, the settings
+    the environment gives it, and the JSON Schema of its settings (null: it takes none)."""
+
+    name: str
+    description: str
+    version: str | None
+    enabled_by_default: bool
+    enabled: bool
+    settings: dict[str, Any]
+    settings_schema: dict[str, Any] | None
+
+
 class EnvironmentCreate(ApiShape):
     """A new environment; ``plugins`` maps plugin names to ``{enabled, settings}``;
     ``recording`` says what request records keep of payloads (``payload``: ``off``,
@@ -93,6 +108,32 @@ def _plugins(gateway: Gateway, raw: dict[str, Any]) -> dict[str, Any]:
     except PluginSettingsError as exc:
         raise BadRequest(str(exc), param=str(exc).split(":", 1)[0]) from None
     return {name: raw[name] for name in entries}
+
+
+def _plugins_out(gateway: Gateway, selection: dict[str, Any]) -> list[EnvironmentPluginOut]:
+    """Every loaded plugin with its state in an environment whose ``plugins`` is ``selection``
+    (validated when saved; a plugin not listed is on when it is on by default)."""
+    listed = []
+    for name, plugin in sorted(gateway.plugins.plugins.items()):
+        entry = selection.get(name)
+        if isinstance(entry, dict):
+            enabled = bool(entry.get("enabled", True))
+            settings = entry.get("settings") or {}
+        else:
+            enabled, settings = plugin.enabled_by_default, {}
+        schema = None if plugin.settings_type is None else msgspec.json.schema(plugin.settings_type)
+        listed.append(
+            EnvironmentPluginOut(
+                name=name,
+                description=plugin.description,
+                version=plugin.version,
+                enabled_by_default=plugin.enabled_by_default,
+                enabled=enabled,
+                settings=settings,
+                settings_schema=schema,
+            )
+        )
+    return listed
 
 
 def _recording(raw: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +247,22 @@ class EnvironmentsController(Controller):
         environment = await find_environment(db, workspace, environment_key)
         await caller.require("environment:get", environment_resource(workspace, environment))
         return _out(workspace, environment)
+
+    @get("/{environment_key:str}/plugins")
+    async def list_environment_plugins(
+        self,
+        workspace_key: FromPath[str],
+        environment_key: FromPath[str],
+        state: State,
+        caller: CallerDep,
+        db: Db,
+    ) -> list[EnvironmentPluginOut]:
+        """The installed plugins, each on or off here with its settings and their schema
+        (``environment:get``); change them with the environment's ``plugins``."""
+        workspace = await find_workspace(db, workspace_key)
+        environment = await find_environment(db, workspace, environment_key)
+        await caller.require("environment:get", environment_resource(workspace, environment))
+        return _plugins_out(gateway_of(state), environment.plugins or {})
 
     @patch("/{environment_key:str}")
     async def update_environment(

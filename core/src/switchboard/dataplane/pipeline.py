@@ -306,6 +306,8 @@ class Pipeline:
         """The AI resource named by the request's ``model``, if this key may call it."""
         resource = environment.resources.get(name)
         if resource is None:
+            # The record keeps the name asked for (no id): usage shows what callers tried.
+            outcome.record.resource_name = _at_most(name, NAME_LENGTH)
             raise NotFound(
                 f"the AI resource {name!r} does not exist in this environment",
                 param="model",

@@ -25,6 +25,7 @@ from typing import Final
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.db.engine import begin_writing
 from switchboard.db.models import RequestRecord
 
 __all__ = ["DEFAULT_BATCH_SIZE", "PURGE_INTERVAL_S", "RecordRetention", "purge_records_before"]
@@ -63,6 +64,7 @@ async def purge_records_before(
     purged = 0
     while True:
         async with sessions() as session:
+            await begin_writing(session)
             result = await session.execute(statement)
             await session.commit()
         deleted = int(getattr(result, "rowcount", 0) or 0)

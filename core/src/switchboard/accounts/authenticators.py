@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.accounts.principals import load_user_principal
 from switchboard.accounts.secrets import digest, same
 from switchboard.context import GatewayContext, Principal, RequestInfo
+from switchboard.db.engine import begin_writing
 from switchboard.db.models import PersonalAccessToken, User, UserSession, utcnow
 from switchboard.errors import Forbidden, Unauthorized
 from switchboard.interfaces import Authenticator
@@ -123,11 +124,15 @@ class TokenAuthenticator(Authenticator):
             if row.expires_at is not None and row.expires_at <= now:
                 raise Unauthorized("the personal access token has expired")
             principal = await _principal(session, row.user_id, self.name)
-            if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
+        if stale:
+            # A transaction of its own, holding the write lock only for the update.
+            async with self._gateway.sessions()() as session:
+                await begin_writing(session)
                 await session.execute(
                     update(PersonalAccessToken)
                     .where(PersonalAccessToken.id == row.id)
                     .values(last_used_at=now)
                 )
                 await session.commit()
-            return principal
+        return principal

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.api.shapes import MAX_PAGE_SIZE
 from switchboard.authorization import authorize, require
 from switchboard.context import Principal, RequestInfo
+from switchboard.db.engine import writing
 from switchboard.errors import Unauthorized
 from switchboard.interfaces import Authorizer, Decision
 from switchboard.state import Gateway
@@ -78,10 +79,27 @@ class Caller:
         return visible
 
 
-async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One database session per request, closed (rolled back if uncommitted) afterwards."""
-    async with gateway_of(state).context.sessions()() as session:
-        yield session
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def provide_db(
+    request: Request[Any, Any, Any], state: State
+) -> AsyncGenerator[AsyncSession, None]:
+    """One database session per request, closed (rolled back if uncommitted) afterwards.
+
+    A request that may change something gets a session whose transaction begins as a
+    writing one (:func:`~switchboard.db.engine.writing`: on SQLite it waits for the write
+    lock rather than failing when another connection commits meanwhile). It begins at the
+    session's first statement, not here: dependencies resolved after this one (the caller's
+    authentication) may need the lock for writes of their own.
+    """
+    sessions = gateway_of(state).context.sessions()
+    if request.method in _READ_METHODS:
+        async with sessions() as session:
+            yield session
+    else:
+        async with sessions(bind=writing(sessions.kw["bind"])) as session:
+            yield session
 
 
 async def provide_caller(request: Request[Any, Any, Any], state: State) -> Caller:

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.dataplane.config import ConnectionConfig
+from switchboard.db.engine import begin_writing
 from switchboard.db.models import AIConnection
 from switchboard.interfaces.provider import DiscoveredLimits
 
@@ -115,6 +116,7 @@ class DiscoveredCapacity:
             by_connection.setdefault(connection_id, {})[model] = discovered_entry(limits, at)
         try:
             async with self._sessions()() as session:
+                await begin_writing(session)
                 rows = (
                     await session.execute(
                         select(AIConnection).where(AIConnection.id.in_(list(by_connection)))

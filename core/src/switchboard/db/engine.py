@@ -29,6 +29,7 @@ __all__ = [
     "PING_TIMEOUT_S",
     "SQLITE_BEGIN_OPTION",
     "DatabaseUnavailable",
+    "begin_writing",
     "connect_check",
     "create_engine",
     "default_database_url",
@@ -36,6 +37,7 @@ __all__ = [
     "normalize_url",
     "ping",
     "session_factory",
+    "writing",
 ]
 
 SQLITE_BEGIN_OPTION: Final = "switchboard_sqlite_begin"
@@ -131,6 +133,28 @@ def create_engine(url: str | URL, *, pool_size: int = 10, max_overflow: int = 10
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Return the session factory for ``engine``; objects stay readable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Begin ``session``'s transaction now, as one that will write: on SQLite, with the
+    write lock taken first (``BEGIN IMMEDIATE``); nothing special on PostgreSQL.
+
+    In WAL mode a transaction that read first cannot wait for the write lock: if another
+    connection (the database recorder, say) committed since its read, SQLite refuses the
+    write at once with "database is locked", whatever the busy timeout. One that takes the
+    lock first waits its turn (up to the busy timeout) instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def writing(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` whose transactions begin as writing ones (see :func:`begin_writing`) when
+    their first statement runs: a session bound to it takes SQLite's write lock only once it
+    touches the database."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 async def ping(engine: AsyncEngine) -> None:

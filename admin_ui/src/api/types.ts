@@ -650,3 +650,19 @@ export interface AuditEvent {
   after: Record<string, unknown> | null;
   requestId: string | null;
 }
+
+// --- workspaces, environments, getting started ---------------------------------------
+
+/** `GET .../environments/{env}/plugins`: an installed plugin as one environment sees it. */
+export interface EnvironmentPlugin {
+  name: string;
+  description: string;
+  version: string | null;
+  enabledByDefault: boolean;
+  /** On in this environment (listed and enabled, or not listed and on by default). */
+  enabled: boolean;
+  /** The settings the environment gives it ({} when none). */
+  settings: Record<string, unknown>;
+  /** The JSON Schema of its settings; null: it takes none. */
+  settingsSchema: JsonSchema | null;
+}

@@ -17,3 +17,8 @@ export { Loading } from "./Loading";
 export { Modal } from "./Modal";
 export { PageHeader } from "./PageHeader";
 export { Tabs, type Tab } from "./Tabs";
+// Connections area (shared with resources, API keys and the getting-started wizard).
+export { CapacityEditor, capacitySummary, PERIODS } from "./CapacityEditor";
+export { humanize, SchemaForm, schemaErrors, schemaFields, type SchemaField } from "./SchemaForm";
+// Charts (SVG, no library): time series and bars, accessible, with their data as a table.
+export { BarChart, TimeSeriesChart, type Bar, type TimeSeries } from "./charts";

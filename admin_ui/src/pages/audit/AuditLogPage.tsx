@@ -1,7 +1,16 @@
-// Placeholder: the owner of this area replaces this module (keep the default export).
-// Route: /w/:ws/e/:env/audit/* (see App.tsx); sub-pages go in this folder, routed inside this module.
-import { Placeholder } from "../Placeholder";
+// The request audit of the selected environment: every request the gateway answered, newest
+// first, with filters kept in the URL, "Load more" pages (keyset cursors), export links, and
+// the detail of one request at .../audit/<request id> (deep-linkable).
+
+import { Route, Routes } from "react-router-dom";
+import { AuditList } from "./AuditList";
+import { AuditDetail } from "./AuditDetail";
 
 export default function AuditLogPage() {
-  return <Placeholder title="Audit log" description="Every request this environment answered, with its attempts and routing events." />;
+  return (
+    <Routes>
+      <Route index element={<AuditList />} />
+      <Route path=":requestId" element={<AuditDetail />} />
+    </Routes>
+  );
 }

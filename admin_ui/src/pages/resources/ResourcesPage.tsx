@@ -1,7 +1,22 @@
-// Placeholder: the owner of this area replaces this module (keep the default export).
-// Route: /w/:ws/e/:env/resources/* (see App.tsx); sub-pages go in this folder, routed inside this module.
-import { Placeholder } from "../Placeholder";
+// Route: /w/:ws/e/:env/resources/* — the environment's AI resources.
+//   (index)      the list
+//   new          create
+//   :name        the resource, its routing dry run, delete
+//   :name/edit   edit (primary model, routing rules, fallback chain, capacity, keys)
+import { Route, Routes } from "react-router-dom";
+import NotFoundPage from "../NotFoundPage";
+import { ResourceDetailPage } from "./ResourceDetail";
+import { EditResourcePage, NewResourcePage } from "./ResourceEditor";
+import { ResourceListPage } from "./ResourceList";
 
 export default function ResourcesPage() {
-  return <Placeholder title="Resources" description="The models applications call by name: routing, fallback and capacity." />;
+  return (
+    <Routes>
+      <Route index element={<ResourceListPage />} />
+      <Route path="new" element={<NewResourcePage />} />
+      <Route path=":name" element={<ResourceDetailPage />} />
+      <Route path=":name/edit" element={<EditResourcePage />} />
+      <Route path="*" element={<NotFoundPage />} />
+    </Routes>
+  );
 }

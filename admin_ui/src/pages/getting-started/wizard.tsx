@@ -1,0 +1,89 @@
+// The parts every step of the getting-started wizard shares: its frame (title, what it is
+// for, Back/Continue) and the choice between an object that exists and a new one.
+
+import { useId, type FormEvent, type ReactNode } from "react";
+import { Button } from "../../components";
+
+export type Mode = "existing" | "new";
+
+/** One step: a card with a heading, a line on what it is for, the fields and the buttons. */
+export function StepFrame({
+  number,
+  total,
+  title,
+  intro,
+  onSubmit,
+  onBack,
+  submitLabel = "Continue",
+  busy = false,
+  canSubmit = true,
+  children,
+}: {
+  number: number;
+  total: number;
+  title: string;
+  intro: ReactNode;
+  onSubmit: (event: FormEvent) => void;
+  onBack?: () => void;
+  submitLabel?: string;
+  busy?: boolean;
+  /** False: there is nothing to continue with (no permission, nothing to choose). */
+  canSubmit?: boolean;
+  children: ReactNode;
+}) {
+  const headingId = useId();
+  return (
+    <form className="form card wizard-step" onSubmit={onSubmit} noValidate aria-labelledby={headingId}>
+      <p className="wizard-step-count">
+        Step {number} of {total}
+      </p>
+      <h2 id={headingId}>{title}</h2>
+      <div className="muted wizard-intro">{intro}</div>
+      {children}
+      <div className="form-actions">
+        {canSubmit ? (
+          <Button type="submit" variant="primary" busy={busy}>
+            {submitLabel}
+          </Button>
+        ) : null}
+        {onBack ? <Button onClick={onBack}>Back</Button> : null}
+      </div>
+    </form>
+  );
+}
+
+/** Use one that exists, or create a new one (shown only when both are possible). */
+export function ModeChoice({
+  mode,
+  onChange,
+  existingLabel,
+  newLabel,
+  legend,
+}: {
+  mode: Mode;
+  onChange: (mode: Mode) => void;
+  existingLabel: string;
+  newLabel: string;
+  legend: string;
+}) {
+  const name = useId();
+  return (
+    <fieldset className="mode-choice">
+      <legend className="visually-hidden">{legend}</legend>
+      <label className="checkbox-label">
+        <input type="radio" name={name} checked={mode === "new"} onChange={() => onChange("new")} />
+        {newLabel}
+      </label>
+      <label className="checkbox-label">
+        <input type="radio" name={name} checked={mode === "existing"} onChange={() => onChange("existing")} />
+        {existingLabel}
+      </label>
+    </fieldset>
+  );
+}
+
+/** The mode a step opens in: an existing object when there is one (resuming), else new. */
+export function initialMode(existing: number, mayCreate: boolean): Mode {
+  if (existing > 0) return "existing";
+  return mayCreate ? "new" : "existing";
+}

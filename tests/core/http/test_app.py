@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +13,7 @@ from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.types import ControllerRouterHandler
 
+from switchboard.app import YOUNG_COLLECTION_THRESHOLD
 from switchboard.context import GatewayContext
 from switchboard.errors import Conflict
 from switchboard.hookspecs import hookimpl
@@ -181,3 +183,10 @@ def test_bodies_over_the_limit_get_413(
     assert small.json() == {"size": 100}
     assert large.status_code == 413
     assert large.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_startup_freezes_what_it_built_and_spaces_young_collections(
+    gateway: RunningGateway,
+) -> None:
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD > 700

@@ -30,10 +30,14 @@ Fixtures:
     -> UiUser``: a new user holding ``roles`` (and a member of ``workspace``), signed in on
     a fresh page; ``UiUser`` has ``page``, ``username``, ``email`` and ``password``.
 ``screenshot``
-    ``screenshot(page, name) -> Path | None``: writes ``docs/screenshots/<name>.png`` when
-    ``SWITCHBOARD_UI_SCREENSHOTS=1``, else does nothing.
+    ``screenshot(page, name, *, focus=None, full_page=False, hide=()) -> Path | None``:
+    writes ``docs/screenshots/<name>.png`` when ``SWITCHBOARD_UI_SCREENSHOTS=1``, else does
+    nothing. The picture is the viewport (the sticky header and menu where they belong),
+    scrolled to show ``focus``; the strings in ``hide`` (a key's secret) are replaced by a
+    placeholder first, and a picture that would still show a key or token secret is refused.
 
-and the helpers :func:`sign_in` (fill the login form) and :func:`unique`.
+and the helpers :func:`sign_in` (fill the login form), :func:`unique` and
+:func:`serve_gateway` (a gateway of its own, for tests that need an empty one).
 
 Without ``/usr/bin/chromium`` or without a UI build (``make ui``) the tests skip, or fail
 under ``SWITCHBOARD_REQUIRE_SERVICES=1`` as CI runs them.
@@ -44,12 +48,22 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from switchboard.accounts.throttle import MemoryLoginThrottle
 from switchboard.http.admin_ui import BUILD_DIR
@@ -59,7 +73,16 @@ from switchboard.testing import RunningGateway, serve_in_thread
 from switchboard.testing.services import REQUIRE_SERVICES_ENV
 from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, login
 
-__all__ = ["ADMIN_PASSWORD", "NewPage", "Screenshot", "SignInAs", "UiUser", "sign_in", "unique"]
+__all__ = [
+    "ADMIN_PASSWORD",
+    "NewPage",
+    "Screenshot",
+    "SignInAs",
+    "UiUser",
+    "serve_gateway",
+    "sign_in",
+    "unique",
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,12 +113,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="package")
-def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
-    """The UI tests' gateway, serving the UI build; SQLite in a temporary folder."""
-    if not (BUILD_DIR / "index.html").is_file():
-        _unavailable(f"the admin UI is not built ({BUILD_DIR}): run `make ui`")
-    folder = tmp_path_factory.mktemp("ui-gateway")
+@contextmanager
+def serve_gateway(folder: Path) -> Iterator[RunningGateway]:
+    """A gateway of its own with SQLite in ``folder``, holding nothing but the admin
+    (password :data:`ADMIN_PASSWORD`), with the installed plugins."""
     database = f"sqlite+aiosqlite:///{folder / 'switchboard.db'}"
     settings = load_settings(
         {}, data_dir=str(folder / "data"), database_url=database, admin_password=ADMIN_PASSWORD
@@ -103,6 +124,15 @@ def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGate
     plugins = PluginHost(settings)
     plugins.load_entry_points()
     with serve_in_thread(settings, plugins) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The UI tests' gateway, serving the UI build; SQLite in a temporary folder."""
+    if not (BUILD_DIR / "index.html").is_file():
+        _unavailable(f"the admin UI is not built ({BUILD_DIR}): run `make ui`")
+    with serve_gateway(tmp_path_factory.mktemp("ui-gateway")) as running:
         yield running
 
 
@@ -221,22 +251,112 @@ def sign_in_as(admin_api: Api, new_page: NewPage) -> SignInAs:
     return make
 
 
-Screenshot = Callable[[Page, str], Path | None]
+SECRET = re.compile(r"(sk-sb-|sbp_)[A-Za-z0-9_-]{16,}")
+"""An API key's or a personal access token's secret (lists show only their first 12
+characters, which this does not match)."""
+HIDDEN = "sk-sb-••••••••••••••••"
+"""What a hidden secret shows as in a screenshot."""
+
+# Scroll so that the element shows whole, as low in the window as it fits (with what leads
+# to it above), and never under the sticky header; a tall element shows from its top.
+_FOCUS_JS = """element => {
+    const header = document.querySelector('.app-header');
+    const headerHeight = header ? header.getBoundingClientRect().height : 0;
+    const box = element.getBoundingClientRect();
+    const top = box.top + window.scrollY - headerHeight - 16;
+    const bottom = box.bottom + window.scrollY + 24 - window.innerHeight;
+    window.scrollTo(0, Math.max(0, Math.min(top, bottom)));
+}"""
+
+# Replace each of `hidden` in the page's text and boxes; return the undo.
+_HIDE_JS = """([hidden, shown]) => {
+    const undo = [];
+    const swap = text => hidden.reduce((t, secret) => t.split(secret).join(shown), text);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.nodeValue;
+        if (hidden.some(secret => text.includes(secret))) {
+            undo.push([node, 'nodeValue', text]);
+            node.nodeValue = swap(text);
+        }
+    }
+    for (const box of document.querySelectorAll('input, textarea')) {
+        if (hidden.some(secret => box.value.includes(secret))) {
+            undo.push([box, 'value', box.value]);
+            box.value = swap(box.value);
+        }
+    }
+    window.__unhide = () => undo.forEach(([target, key, value]) => { target[key] = value; });
+}"""
+
+# Everything a picture of the page shows in words: its text and the boxes' values (a
+# password box shows dots, not its value).
+_VISIBLE_TEXT_JS = """() => [
+    document.body.innerText,
+    ...[...document.querySelectorAll('input:not([type=password]), textarea')].map(b => b.value),
+].join('\\n')"""
+
+
+class Screenshot(Protocol):
+    """``screenshot(page, name, *, focus=None, full_page=False, hide=())``."""
+
+    def __call__(
+        self,
+        page: Page,
+        name: str,
+        *,
+        focus: Locator | None = None,
+        full_page: bool = False,
+        hide: Sequence[str] = (),
+    ) -> Path | None: ...
 
 
 @pytest.fixture
 def screenshot() -> Screenshot:
-    """``screenshot(page, name)``: docs/screenshots/<name>.png, only when
-    ``SWITCHBOARD_UI_SCREENSHOTS=1`` (screenshots are for the docs, not for every run)."""
+    """``screenshot(page, name, *, focus=None, full_page=False, hide=())``:
+    docs/screenshots/<name>.png, only when ``SWITCHBOARD_UI_SCREENSHOTS=1`` (screenshots are
+    for the docs, not for every run).
 
-    def take(page: Page, name: str) -> Path | None:
+    The picture is the window (1280 x 800 for most pages) scrolled to show ``focus`` (else
+    the top); ``full_page`` takes the whole page instead, from the top. The strings in
+    ``hide`` (a secret shown once) show as :data:`HIDDEN` in the picture, and are back in
+    the page afterwards. A page that would still show a secret is not pictured: the test
+    fails instead.
+    """
+
+    def take(
+        page: Page,
+        name: str,
+        *,
+        focus: Locator | None = None,
+        full_page: bool = False,
+        hide: Sequence[str] = (),
+    ) -> Path | None:
         if os.environ.get(SCREENSHOTS_ENV) != "1":
             return None
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
             raise ValueError(f"screenshot names are lower-case words with dashes: {name!r}")
-        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if focus is not None and not full_page:
+            focus.evaluate(_FOCUS_JS)
+        else:
+            # A full-page picture taken while scrolled draws the sticky header part-way down.
+            page.evaluate("window.scrollTo(0, 0)")
+        hidden = [secret for secret in hide if secret]
+        if hidden:
+            page.evaluate(_HIDE_JS, [hidden, HIDDEN])
+        try:
+            leaked = SECRET.search(page.evaluate(_VISIBLE_TEXT_JS))
+            if leaked is not None:
+                raise AssertionError(
+                    f"screenshot {name!r} would show a secret ({leaked.group()[:12]}…): "
+                    "pass it in hide="
+                )
+            SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+            path = SCREENSHOTS_DIR / f"{name}.png"
+            page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        finally:
+            if hidden:
+                page.evaluate("window.__unhide()")
         return path
 
     return take

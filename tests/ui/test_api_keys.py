@@ -65,7 +65,6 @@ def test_a_key_created_in_the_ui_answers_a_chat(
     page = admin_page
     page.goto(f"/ui/w/{workspace}/e/prod/api-keys")
     expect(page.get_by_role("heading", name="No API keys yet")).to_be_visible()
-    screenshot(page, "api-keys-empty")
     page.get_by_role("link", name="New API key").first.click()
 
     page.get_by_label("Name", exact=True).fill("backend")
@@ -77,7 +76,6 @@ def test_a_key_created_in_the_ui_answers_a_chat(
     secret = page.get_by_label("Secret key", exact=True).inner_text().strip()
     assert secret.startswith("sk-sb-")
     expect(page.get_by_role("button", name="Copy secret key")).to_be_visible()
-    screenshot(page, "api-keys-created")
 
     # The secret works against the data plane: the key lists its resource and chats.
     listed = _models(ui_gateway, secret)
@@ -114,7 +112,6 @@ def test_rotate_then_revoke_a_key(
     admin_api: Api,
     admin_page: Page,
     openai_fake: OpenAIFake,
-    screenshot: Screenshot,
 ) -> None:
     workspace, env = _environment(admin_api, "keys-rotate", openai_fake)
     body = {"name": "worker", "resources": ["chat"]}
@@ -131,7 +128,6 @@ def test_rotate_then_revoke_a_key(
     expect(page.get_by_text("you will not see it again")).to_be_visible()
     new = page.get_by_label("Secret key", exact=True).inner_text().strip()
     assert new.startswith("sk-sb-") and new != old
-    screenshot(page, "api-keys-rotated")
     assert _models(ui_gateway, new).status_code == 200
     assert _models(ui_gateway, old).status_code == 401
     page.get_by_role("button", name="I have copied it").click()
@@ -198,9 +194,7 @@ def test_errors_show_beside_their_fields_and_edit_saves(
     assert stored["enforceCapacity"] is True
 
 
-def test_a_read_only_user_sees_keys_without_actions(
-    admin_api: Api, sign_in_as: SignInAs, screenshot: Screenshot
-) -> None:
+def test_a_read_only_user_sees_keys_without_actions(admin_api: Api, sign_in_as: SignInAs) -> None:
     workspace, env = _environment(admin_api, "keys-ro")
     expect_status(admin_api.post(f"{env}/api-keys", {"name": "reporting"}), 201)
     page = sign_in_as("read-only", workspace=workspace).page
@@ -214,4 +208,3 @@ def test_a_read_only_user_sees_keys_without_actions(
     for name in ("Edit", "Rotate", "Revoke"):
         expect(page.get_by_role("link", name=name)).to_have_count(0)
         expect(page.get_by_role("button", name=name)).to_have_count(0)
-    screenshot(page, "api-keys-read-only")

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from switchboard.testing import RunningGateway
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import Api
-from tests.ui.conftest import Screenshot, SignInAs, unique
+from tests.ui.conftest import SignInAs, unique
 from tests.ui.traffic import CONNECTION, UPSTREAM_KEY, Sent, Traffic, open_environment
 
 ANSWERED = 52
@@ -53,7 +53,7 @@ def _request_links(page: Page) -> list[str]:
 
 
 def test_every_request_is_listed_newest_first_page_by_page(
-    admin_page: Page, traffic: Traffic, screenshot: Screenshot
+    admin_page: Page, traffic: Traffic
 ) -> None:
     page = admin_page
     page.goto(f"{traffic.ui_path}/audit")
@@ -62,7 +62,6 @@ def test_every_request_is_listed_newest_first_page_by_page(
     expect(table.locator("tbody tr")).to_have_count(50)
     newest = [s.request_id for s in reversed(traffic.sent)]
     assert _request_links(page) == newest[:50]
-    screenshot(page, "audit-list")
 
     page.get_by_role("button", name="Load more").click()
     expect(table.locator("tbody tr")).to_have_count(len(traffic.sent))
@@ -114,7 +113,7 @@ def test_filters_narrow_the_list_and_stay_in_the_url(admin_page: Page, traffic: 
 
 
 def test_the_detail_shows_the_attempts_and_is_deep_linkable(
-    admin_page: Page, traffic: Traffic, screenshot: Screenshot
+    admin_page: Page, traffic: Traffic
 ) -> None:
     page = admin_page
     failed = _failed(traffic)
@@ -134,7 +133,6 @@ def test_the_detail_shows_the_attempts_and_is_deep_linkable(
     expect(row).to_contain_text("openai / gpt-4o-mini")
     expect(page.get_by_role("region", name="Routing events")).to_be_visible()
     expect(page.get_by_role("region", name="Payload")).to_be_visible()
-    screenshot(page, "audit-detail")
 
     # The address alone brings the same page back, and "back" returns to the filtered list.
     page.reload()
@@ -176,16 +174,13 @@ def test_the_export_links_carry_the_filters(admin_page: Page, traffic: Traffic) 
     assert lines[0]["attempts"][0]["outcome"] == "failed"
 
 
-def test_a_read_only_member_reads_the_audit(
-    traffic: Traffic, sign_in_as: SignInAs, screenshot: Screenshot
-) -> None:
+def test_a_read_only_member_reads_the_audit(traffic: Traffic, sign_in_as: SignInAs) -> None:
     page = sign_in_as("read-only", workspace=traffic.workspace, width=390, height=844).page
     page.goto(f"{traffic.ui_path}/audit?status=4xx")
     table = page.get_by_role("table", name="Requests, newest first")
     expect(table.locator("tbody tr")).to_have_count(1)
     # The read-only role holds completion-audit:export: the links are there.
     expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
-    screenshot(page, "audit-narrow")
     missing = next(s for s in traffic.sent if s.status == 404)
     page.get_by_role("link", name=f"Request {missing.request_id}").click()
     expect(page.get_by_role("region", name="Details")).to_contain_text("404")

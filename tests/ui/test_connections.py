@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import Api, seg
 from tests.core.api.client import expect as expect_status
-from tests.ui.conftest import ADMIN_PASSWORD, NewPage, Screenshot, SignInAs, sign_in, unique
+from tests.ui.conftest import ADMIN_PASSWORD, NewPage, SignInAs, sign_in, unique
 
 UPSTREAM_KEY = "sk-upstream-ui-connections"
 RATE_LIMIT_HEADERS = {
@@ -55,13 +55,12 @@ def _create_connection(
 
 
 def test_create_test_and_edit_a_connection(
-    admin_api: Api, admin_page: Page, openai_fake: OpenAIFake, screenshot: Screenshot
+    admin_api: Api, admin_page: Page, openai_fake: OpenAIFake
 ) -> None:
     workspace, env = _environment(admin_api, "conn")
     page = admin_page
     page.goto(f"/ui/w/{workspace}/e/prod/connections")
     expect(page.get_by_role("heading", name="No connections yet")).to_be_visible()
-    screenshot(page, "connections-empty")
     page.get_by_role("link", name="New connection").first.click()
 
     page.get_by_label("Name", exact=True).fill("openai-main")
@@ -97,7 +96,6 @@ def test_create_test_and_edit_a_connection(
     create.click()
     expect(base_url).to_have_attribute("aria-invalid", "true")
     expect(base_url).to_have_accessible_description(re.compile("matching regex"))
-    screenshot(page, "connections-form-error")
     base_url.fill(openai_fake.url + "/v1")
     create.click()
     capacity = page.get_by_role("group", name="Capacity")
@@ -131,7 +129,6 @@ def test_create_test_and_edit_a_connection(
     table = discovered.get_by_role("table", name="Discovered capacity")
     expect(table).to_contain_text("500 per minute, 499 left")
     expect(table).to_contain_text("30,000 per minute")
-    screenshot(page, "connections-detail")
 
     # Edit: the credentials are never shown; left empty, they stay.
     page.get_by_role("link", name="Edit").click()
@@ -159,7 +156,7 @@ def test_create_test_and_edit_a_connection(
 
 
 def test_the_test_shows_the_providers_error_and_delete_asks_first(
-    admin_api: Api, admin_page: Page, openai_fake: OpenAIFake, screenshot: Screenshot
+    admin_api: Api, admin_page: Page, openai_fake: OpenAIFake
 ) -> None:
     workspace, env = _environment(admin_api, "conn-err")
     _create_connection(admin_api, env, "wrong-key", openai_fake.url + "/v1", api_key="sk-wrong")
@@ -173,7 +170,6 @@ def test_the_test_shows_the_providers_error_and_delete_asks_first(
     expect(result).to_contain_text("Incorrect API key provided.")
     expect(result).to_contain_text("status 401")
     expect(result).to_contain_text("model gpt-4.1")
-    screenshot(page, "connections-test-error")
 
     page.get_by_role("button", name="Delete").click()
     dialog = page.get_by_role("dialog", name="Delete connection wrong-key?")
@@ -206,9 +202,7 @@ def test_a_read_only_user_sees_connections_without_actions(
     expect(page.get_by_role("button", name="Test connection")).to_have_count(0)
 
 
-def test_the_form_fits_a_narrow_screen(
-    admin_api: Api, new_page: NewPage, screenshot: Screenshot
-) -> None:
+def test_the_form_fits_a_narrow_screen(admin_api: Api, new_page: NewPage) -> None:
     workspace, _ = _environment(admin_api, "conn-narrow")
     page = new_page(390, 844)
     sign_in(page, "admin", ADMIN_PASSWORD)
@@ -219,4 +213,3 @@ def test_the_form_fits_a_narrow_screen(
     expect(page.get_by_label("Region")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways: {width}px wide"
-    screenshot(page, "connections-form-narrow")

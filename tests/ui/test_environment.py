@@ -49,7 +49,7 @@ def test_plugins_are_switched_and_set_and_the_choice_persists(
     tokenizer.uncheck()
     plugins.get_by_role("button", name="Save plugins").click()
     expect(plugins.get_by_role("status").filter(has_text="Saved")).to_be_visible()
-    screenshot(page, "environment-settings")
+    screenshot(page, "environment-settings", focus=level)
     assert _environment(admin_api, workspace, "production")["plugins"] == {
         "log-recorder": {"enabled": True, "settings": {"level": "warning"}},
         "tokenizer": {"enabled": False},

@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from switchboard.plugins.host import PluginHost
-from switchboard.settings import load_settings
-from switchboard.testing import RunningGateway, serve_in_thread
+from switchboard.testing import RunningGateway
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, login
 from tests.core.api.client import expect as expect_status
-from tests.ui.conftest import TIMEOUT_MS, Screenshot, SignInAs, sign_in, unique
+from tests.ui.conftest import TIMEOUT_MS, SignInAs, serve_gateway, sign_in, unique
 
 UPSTREAM_KEY = "sk-upstream-for-the-wizard"
 FAKE_ANSWER = "Hello from the fake."
@@ -40,16 +38,7 @@ def empty_gateway(
 ) -> Iterator[RunningGateway]:
     """A gateway of its own with nothing in it but the admin (the shared one fills up with
     the other tests' workspaces). Asks for ``ui_gateway`` so the UI build is checked first."""
-    folder = tmp_path_factory.mktemp("empty-gateway")
-    settings = load_settings(
-        {},
-        data_dir=str(folder / "data"),
-        database_url=f"sqlite+aiosqlite:///{folder / 'switchboard.db'}",
-        admin_password=ADMIN_PASSWORD,
-    )
-    plugins = PluginHost(settings)
-    plugins.load_entry_points()
-    with serve_in_thread(settings, plugins) as running:
+    with serve_gateway(tmp_path_factory.mktemp("empty-gateway")) as running:
         yield running
 
 
@@ -93,7 +82,6 @@ def test_the_wizard_takes_an_empty_gateway_to_a_key_whose_snippets_answer(
     empty_page: Page,
     openai_fake: OpenAIFake,
     tmp_path: Path,
-    screenshot: Screenshot,
 ) -> None:
     page = empty_page
     # An admin of an empty gateway lands here, and nothing exists to choose from.
@@ -104,7 +92,6 @@ def test_the_wizard_takes_an_empty_gateway_to_a_key_whose_snippets_answer(
 
     _step(page, "Your workspace")
     expect(page.get_by_role("radio")).to_have_count(0)
-    screenshot(page, "getting-started-workspace")
     page.get_by_label("Name", exact=True).fill("acme")
     page.get_by_label("Description", exact=True).fill("Our first team")
     _continue(page)
@@ -120,7 +107,6 @@ def test_the_wizard_takes_an_empty_gateway_to_a_key_whose_snippets_answer(
     _secret_box(page, "API key").fill(UPSTREAM_KEY)
     page.get_by_role("button", name="Add limit").click()
     page.get_by_label("Requests per period 1", exact=True).fill("600")
-    screenshot(page, "getting-started-connection")
     _continue(page)
 
     _step(page, "A resource for your applications")
@@ -138,7 +124,6 @@ def test_the_wizard_takes_an_empty_gateway_to_a_key_whose_snippets_answer(
     _step(page, "Your gateway is ready")
     key = page.get_by_label("API key", exact=True).inner_text()
     assert key.startswith("sk-sb-")
-    screenshot(page, "getting-started-done")
 
     # What the wizard made, read back through the API.
     admin = login(empty_gateway.url, Transcript(), "admin", ADMIN_PASSWORD)
@@ -242,9 +227,7 @@ def test_the_wizard_resumes_with_what_exists_and_survives_a_reload(
     expect(page.get_by_role("radio", name="Use an existing connection")).to_be_checked()
 
 
-def test_server_errors_show_beside_their_fields(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
-) -> None:
+def test_server_errors_show_beside_their_fields(admin_api: Api, admin_page: Page) -> None:
     taken = unique("taken")
     admin_api.create_workspace(taken)
     page = admin_page
@@ -255,7 +238,6 @@ def test_server_errors_show_beside_their_fields(
     _continue(page)
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(name).to_have_accessible_description(re.compile("already exists"))
-    screenshot(page, "getting-started-error")
 
     name.fill(unique("fresh"))
     _continue(page)

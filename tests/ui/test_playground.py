@@ -16,7 +16,7 @@ from switchboard.testing.fakes.base import Reply
 from switchboard.testing.fakes.openai import OpenAIFake, sse
 from tests.core.api.client import Api
 from tests.core.api.client import expect as expect_status
-from tests.ui.conftest import Screenshot, SignInAs, unique
+from tests.ui.conftest import SignInAs, unique
 
 ENVIRONMENT = "production"
 UPSTREAM_KEY = "sk-upstream-playground"
@@ -90,9 +90,7 @@ def _ask(page: Page, key: str, message: str) -> None:
     page.get_by_role("button", name="Send").click()
 
 
-def test_a_streamed_reply_arrives_token_by_token(
-    world: World, admin_page: Page, screenshot: Screenshot
-) -> None:
+def test_a_streamed_reply_arrives_token_by_token(world: World, admin_page: Page) -> None:
     fake = world.fake
     pieces = ["Hello", " from", " the", " stream."]
     fake.script(
@@ -140,7 +138,6 @@ def test_a_streamed_reply_arrives_token_by_token(
     expect(details.locator("[data-header=x-switchboard-route]")).to_have_text("primary")
     expect(details.locator("[data-header=x-switchboard-attempts]")).to_have_text("1")
     expect(details).to_contain_text("12 prompt + 4 completion = 16")
-    screenshot(page, "playground-stream")
 
     sent = fake.last.json
     assert sent["stream"] is True
@@ -189,7 +186,7 @@ def test_stop_ends_a_stream_and_keeps_what_arrived(world: World, admin_page: Pag
 
 
 def test_a_bad_key_is_refused_readably_even_for_a_read_only_user(
-    world: World, sign_in_as: SignInAs, screenshot: Screenshot
+    world: World, sign_in_as: SignInAs
 ) -> None:
     # A read-only user has no menu entry but the same page at its address: it works only
     # with a key, and the gateway judges the key.
@@ -200,7 +197,6 @@ def test_a_bad_key_is_refused_readably_even_for_a_read_only_user(
     alert = reader.get_by_role("alert").filter(has_text="refused the API key")
     expect(alert).to_contain_text("The gateway refused the API key (401)")
     expect(alert).to_contain_text("invalid API key")
-    screenshot(reader, "playground-bad-key")
     assert world.fake.requests == []
 
     # The message waits to be sent again, now with the key.

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.core.api.client import ADMIN_PASSWORD, Api
 from tests.core.api.client import expect as expect_status
-from tests.ui.conftest import NewPage, Screenshot, SignInAs, sign_in, unique
+from tests.ui.conftest import NewPage, SignInAs, sign_in, unique
 
 ENVIRONMENT = "production"
 MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "o3-mini"]
@@ -55,13 +55,12 @@ SMALL_REQUESTS = {
 
 
 def test_create_a_resource_with_a_rule_from_the_builder_then_delete_it(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
+    admin_api: Api, admin_page: Page
 ) -> None:
     workspace, path = _environment(admin_api)
     page = admin_page
     page.goto(f"/ui/w/{workspace}/e/{ENVIRONMENT}/resources")
     expect(page.get_by_role("heading", name="No resources yet")).to_be_visible()
-    screenshot(page, "resources-empty")
     page.get_by_role("link", name="New resource").first.click()
 
     page.get_by_label("Name", exact=True).fill("chat")
@@ -92,7 +91,6 @@ def test_create_a_resource_with_a_rule_from_the_builder_then_delete_it(
     page.get_by_role("button", name="Add limit").click()
     page.get_by_label("Requests per period 1").fill("50")
     page.get_by_label("Enforce these limits").check()
-    screenshot(page, "resources-editor")
     page.get_by_role("button", name="Create resource").click()
 
     expect(page.get_by_role("heading", name="chat", level=1, exact=True)).to_be_visible()
@@ -128,7 +126,6 @@ def test_create_a_resource_with_a_rule_from_the_builder_then_delete_it(
     expect(row).to_contain_text("openai/gpt-4o-mini")
     expect(row).to_contain_text("On · 1 rule")
     expect(row).to_contain_text("openai/gpt-4.1")
-    screenshot(page, "resources-list")
 
     row.get_by_role("link", name="chat").click()
     page.get_by_role("button", name="Delete", exact=True).click()
@@ -140,7 +137,7 @@ def test_create_a_resource_with_a_rule_from_the_builder_then_delete_it(
 
 
 def test_the_servers_routing_messages_show_beside_the_rule_part(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
+    admin_api: Api, admin_page: Page
 ) -> None:
     workspace, path = _environment(admin_api)
     _resource(admin_api, path, "chat", routing=SMALL_REQUESTS)
@@ -169,7 +166,6 @@ def test_the_servers_routing_messages_show_beside_the_rule_part(
     expect(expression).to_have_accessible_description(
         re.compile(r"unknown name 'tokens' at column 24")
     )
-    screenshot(page, "resources-expression-error")
     assert expect_status(admin_api.get(f"{path}/resources/chat"), 200)["routing"] == SMALL_REQUESTS
 
     expression.fill("requestTokens < 100 && !hasTools")
@@ -208,7 +204,7 @@ def test_a_reordered_fallback_chain_is_saved_in_its_new_order(
 
 
 def test_the_dry_run_shows_the_rule_the_chain_and_the_events(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
+    admin_api: Api, admin_page: Page
 ) -> None:
     workspace, path = _environment(admin_api)
     _resource(
@@ -229,7 +225,6 @@ def test_the_dry_run_shows_the_rule_the_chain_and_the_events(
         ["openai/gpt-4o via openai-main", "openai/gpt-4.1 via openai-main"]
     )
     expect(result.get_by_role("list", name="Routing events")).to_contain_text("matched")
-    screenshot(page, "resources-dry-run")
 
     # A long message is no small request: the primary model.
     page.get_by_label("Sample message").fill("word " * 400)
@@ -249,7 +244,7 @@ def test_the_dry_run_shows_the_rule_the_chain_and_the_events(
 
 
 def test_a_read_only_user_reads_and_dry_runs_but_changes_nothing(
-    admin_api: Api, sign_in_as: SignInAs, screenshot: Screenshot
+    admin_api: Api, sign_in_as: SignInAs
 ) -> None:
     workspace, path = _environment(admin_api)
     _resource(admin_api, path, "chat", routing=SMALL_REQUESTS)
@@ -268,7 +263,6 @@ def test_a_read_only_user_reads_and_dry_runs_but_changes_nothing(
     for name in ("Edit", "Delete", "Open in playground"):
         expect(reader.get_by_role("link", name=name, exact=True)).to_have_count(0)
         expect(reader.get_by_role("button", name=name, exact=True)).to_have_count(0)
-    screenshot(reader, "resources-read-only")
 
     # The editor's address shows no form to them.
     reader.goto(f"/ui/w/{workspace}/e/{ENVIRONMENT}/resources/chat/edit")

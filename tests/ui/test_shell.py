@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from switchboard.testing import RunningGateway
 from tests.core.api.client import ADMIN_PASSWORD, Api
-from tests.ui.conftest import NewPage, Screenshot, SignInAs, sign_in, unique
+from tests.ui.conftest import NewPage, SignInAs, sign_in, unique
 
 
 def test_the_root_redirects_to_the_ui(ui_gateway: RunningGateway, page: Page) -> None:
@@ -22,22 +22,20 @@ def test_the_root_redirects_to_the_ui(ui_gateway: RunningGateway, page: Page) ->
     expect(page.get_by_role("heading", name="Sign in to Switchboard")).to_be_visible()
 
 
-def test_a_wrong_password_shows_the_error(page: Page, screenshot: Screenshot) -> None:
+def test_a_wrong_password_shows_the_error(page: Page) -> None:
     page.goto("/ui/login")
     page.get_by_label("Username or email").fill("admin")
     page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("invalid username or password")
     expect(page).to_have_url(re.compile(r"/ui/login$"))
-    screenshot(page, "login-error")
 
 
-def test_sign_in_and_sign_out(admin_page: Page, screenshot: Screenshot) -> None:
+def test_sign_in_and_sign_out(admin_page: Page) -> None:
     page = admin_page
     expect(page).to_have_url(re.compile(r"/ui/getting-started$"))
     header = page.get_by_role("banner")
     expect(header.get_by_role("link", name="admin")).to_be_visible()
-    screenshot(page, "start")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/ui/login$"))
     # The session is over on the server too: a reload stays on the login page.
@@ -46,7 +44,7 @@ def test_sign_in_and_sign_out(admin_page: Page, screenshot: Screenshot) -> None:
 
 
 def test_changing_the_password_shows_errors_beside_their_fields(
-    sign_in_as: SignInAs, new_page: NewPage, screenshot: Screenshot
+    sign_in_as: SignInAs, new_page: NewPage
 ) -> None:
     user = sign_in_as("read-only")
     page = user.page
@@ -63,7 +61,6 @@ def test_changing_the_password_shows_errors_beside_their_fields(
     expect(current).to_have_attribute("aria-invalid", "true")
     expect(current).to_have_accessible_description(re.compile("currentPassword is wrong"))
     expect(new).not_to_have_attribute("aria-invalid", "true")
-    screenshot(page, "account-password-error")
 
     current.fill(user.password)
     new.fill("short")
@@ -82,9 +79,7 @@ def test_changing_the_password_shows_errors_beside_their_fields(
     sign_in(other, user.username, "brand-New-Password-2")
 
 
-def test_a_deep_link_survives_a_reload_and_a_sign_in(
-    admin_api: Api, new_page: NewPage, screenshot: Screenshot
-) -> None:
+def test_a_deep_link_survives_a_reload_and_a_sign_in(admin_api: Api, new_page: NewPage) -> None:
     workspace = unique("acme")
     admin_api.create_workspace(workspace)
     admin_api.create_environment(workspace, "production")
@@ -104,7 +99,6 @@ def test_a_deep_link_survives_a_reload_and_a_sign_in(
     expect(page.get_by_label("Environment")).to_have_value("production")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Connections")).to_have_attribute("aria-current", "page")
-    screenshot(page, "shell-environment")
 
 
 def test_switching_the_environment_keeps_the_page(admin_api: Api, admin_page: Page) -> None:
@@ -119,7 +113,7 @@ def test_switching_the_environment_keeps_the_page(admin_api: Api, admin_page: Pa
     expect(page).to_have_url(re.compile(f"/ui/w/{workspace}/e/prod/usage$"))
 
 
-def test_a_narrow_screen_gets_a_collapsible_menu(new_page: NewPage, screenshot: Screenshot) -> None:
+def test_a_narrow_screen_gets_a_collapsible_menu(new_page: NewPage) -> None:
     page = new_page(390, 844)
     sign_in(page, "admin", ADMIN_PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
@@ -129,7 +123,6 @@ def test_a_narrow_screen_gets_a_collapsible_menu(new_page: NewPage, screenshot: 
     menu.click()
     expect(nav).to_be_visible()
     expect(page.get_by_role("button", name="Close menu")).to_have_attribute("aria-expanded", "true")
-    screenshot(page, "narrow-menu")
     nav.get_by_role("link", name="Account").click()
     expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
     expect(nav).to_be_hidden()

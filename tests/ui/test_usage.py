@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from switchboard.testing import RunningGateway
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import ADMIN_PASSWORD, Api
-from tests.ui.conftest import NewPage, Screenshot, SignInAs, unique
+from tests.ui.conftest import NewPage, SignInAs, unique
 from tests.ui.traffic import UPSTREAM_KEY, Traffic, open_environment
 
 
@@ -31,9 +31,7 @@ def traffic(ui_gateway: RunningGateway, admin_api: Api) -> Iterator[Traffic]:
         yield world
 
 
-def test_the_totals_and_charts_show_what_was_sent(
-    admin_page: Page, traffic: Traffic, screenshot: Screenshot
-) -> None:
+def test_the_totals_and_charts_show_what_was_sent(admin_page: Page, traffic: Traffic) -> None:
     page = admin_page
     page.goto(f"{traffic.ui_path}/usage?range=1h")
     expect(page.get_by_role("heading", name="Usage", level=1)).to_be_visible()
@@ -72,7 +70,6 @@ def test_the_totals_and_charts_show_what_was_sent(
     assert len(counts) in (60, 61)
     assert sum(counts) == requests
     assert counts.count(0) >= len(counts) - 3
-    screenshot(page, "usage-dashboard")
 
 
 def test_grouping_by_resource_breaks_the_totals_down(admin_page: Page, traffic: Traffic) -> None:
@@ -132,7 +129,7 @@ def test_an_environment_without_traffic_shows_the_empty_state(
 
 
 def test_a_read_only_member_sees_the_dashboard_on_a_narrow_screen(
-    traffic: Traffic, sign_in_as: SignInAs, screenshot: Screenshot
+    traffic: Traffic, sign_in_as: SignInAs
 ) -> None:
     page = sign_in_as("read-only", workspace=traffic.workspace, width=390, height=844).page
     page.goto(f"{traffic.ui_path}/usage?range=1h")
@@ -144,7 +141,6 @@ def test_a_read_only_member_sees_the_dashboard_on_a_narrow_screen(
     expect(chart).to_be_visible()
     box = chart.bounding_box()
     assert box is not None and box["width"] <= 390
-    screenshot(page, "usage-narrow")
 
 
 def test_the_dashboard_needs_a_sign_in(new_page: NewPage, traffic: Traffic) -> None:

@@ -100,12 +100,9 @@ def test_create_a_role_with_a_policy_and_a_user_holding_it(
     held.get_by_role("link", name=role).click()
     members = page.get_by_role("table", name=f"Users holding {role}")
     expect(members.get_by_role("link", name=username)).to_be_visible()
-    screenshot(page, "roles-detail")
 
 
-def test_a_policy_error_shows_beside_the_statement_it_names(
-    admin_page: Page, screenshot: Screenshot
-) -> None:
+def test_a_policy_error_shows_beside_the_statement_it_names(admin_page: Page) -> None:
     page = admin_page
     page.goto("/ui/roles/new")
     page.get_by_label("Name").fill(unique("typo"))
@@ -124,7 +121,6 @@ def test_a_policy_error_shows_beside_the_statement_it_names(
     expect(_pattern(second, "Action", 1)).not_to_have_attribute("aria-invalid", "true")
     expect(_pattern(_statement(page, 1), "Action", 1)).not_to_have_attribute("aria-invalid", "true")
     expect(page).to_have_url(re.compile(r"/ui/roles/new$"))
-    screenshot(page, "roles-policy-error")
 
     # An empty resource of statement 1: statements[0].resources[0].
     bad.fill("user:get")
@@ -224,7 +220,7 @@ def test_the_simulator_answers_allow_and_deny_with_the_deciding_statement(
     expect(answer.get_by_role("heading", level=2)).to_contain_text("ALLOW")
     expect(answer).to_contain_text(f"Statement 1 (ALLOW) of role {role}")
     expect(answer.locator("tr[aria-current=true]")).to_contain_text("*:get")
-    screenshot(page, "policy-simulator-allow")
+    screenshot(page, "policy-simulator-allow", focus=answer)
 
     answer = ask("user:get", "user:someone@example.com")
     expect(answer.get_by_role("heading", level=2)).to_contain_text("DENY")
@@ -233,7 +229,6 @@ def test_the_simulator_answers_allow_and_deny_with_the_deciding_statement(
     answer = ask("role:delete", "role:admin")
     expect(answer.get_by_role("heading", level=2)).to_contain_text("DENY")
     expect(answer).to_contain_text("nothing allows it (default deny)")
-    screenshot(page, "policy-simulator-deny")
 
     # The question is kept in the URL, and an unknown user is named beside its field.
     expect(page).to_have_url(re.compile(r"action=role%3Adelete"))
@@ -243,7 +238,7 @@ def test_the_simulator_answers_allow_and_deny_with_the_deciding_statement(
 
 
 def test_a_read_only_user_sees_users_and_roles_but_no_buttons(
-    admin_api: Api, sign_in_as: SignInAs, screenshot: Screenshot
+    admin_api: Api, sign_in_as: SignInAs
 ) -> None:
     someone = unique("frank")
     admin_api.create_user(someone, "power-user")
@@ -267,7 +262,6 @@ def test_a_read_only_user_sees_users_and_roles_but_no_buttons(
     ):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
     expect(page.get_by_label("Email")).to_have_count(0)
-    screenshot(page, "users-read-only")
 
     page.goto("/ui/roles")
     expect(page.get_by_role("link", name="power-user")).to_be_visible()

@@ -27,15 +27,12 @@ def _members(admin_api: Api, workspace: str) -> dict[str, str]:
     return {member["username"]: member["role"] for member in answer}
 
 
-def test_a_workspace_is_created_renamed_and_deleted(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
-) -> None:
+def test_a_workspace_is_created_renamed_and_deleted(admin_api: Api, admin_page: Page) -> None:
     taken = unique("taken")
     admin_api.create_workspace(taken)
     page = admin_page
     page.goto("/ui/workspaces")
     expect(page.get_by_role("link", name=taken, exact=True)).to_be_visible()
-    screenshot(page, "workspaces")
     page.get_by_role("main").get_by_role("link", name="New workspace").click()
     name = page.get_by_label("Name", exact=True)
     # A name in use: the server's 409 beside the field.
@@ -74,7 +71,7 @@ def test_a_workspace_is_created_renamed_and_deleted(
 
 
 def test_a_workspace_lists_creates_and_deletes_its_environments(
-    admin_api: Api, admin_page: Page, screenshot: Screenshot
+    admin_api: Api, admin_page: Page
 ) -> None:
     workspace = unique("envs")
     admin_api.create_workspace(workspace)
@@ -94,7 +91,6 @@ def test_a_workspace_lists_creates_and_deletes_its_environments(
     dialog.get_by_role("button", name="Create environment").click()
     expect(dialog).to_be_hidden()
     expect(table.get_by_role("link", name="staging", exact=True)).to_be_visible()
-    screenshot(page, "workspace-environments")
 
     page.get_by_role("button", name="Delete environment staging").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete environment").click()
@@ -178,34 +174,23 @@ def test_members_and_read_only_users_see_no_buttons_they_may_not_use(
     expect(members.get_by_role("combobox")).to_have_count(0)
 
 
-def test_the_pages_fit_a_narrow_screen(
-    admin_api: Api, new_page: NewPage, screenshot: Screenshot
-) -> None:
+def test_the_pages_fit_a_narrow_screen(admin_api: Api, new_page: NewPage) -> None:
     workspace = unique("narrow")
     admin_api.create_workspace(workspace)
     admin_api.create_environment(workspace, "production")
     page = new_page(390, 844)
     sign_in(page, "admin", ADMIN_PASSWORD)
     views = [
-        (f"/ui/w/{workspace}", workspace, "workspace-narrow"),
-        (f"/ui/w/{workspace}/members", workspace, "workspace-members-narrow"),
-        (
-            f"/ui/w/{workspace}/e/production/settings",
-            "Environment settings",
-            "environment-settings-narrow",
-        ),
-        (
-            f"/ui/getting-started?ws={workspace}&env=production",
-            "Getting started",
-            "getting-started-narrow",
-        ),
+        (f"/ui/w/{workspace}", workspace),
+        (f"/ui/w/{workspace}/members", workspace),
+        (f"/ui/w/{workspace}/e/production/settings", "Environment settings"),
+        (f"/ui/getting-started?ws={workspace}&env=production", "Getting started"),
     ]
-    for path, heading, name in views:
+    for path, heading in views:
         page.goto(path)
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
         expect(page.get_by_role("main").get_by_role("button").first).to_be_visible()
         page.wait_for_load_state("networkidle")
-        screenshot(page, name)
         # Nothing wider than the screen: no sideways scrolling of the page.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide"

@@ -6,6 +6,8 @@
 //   whose `param` names the field (camelCase, e.g. `name` or `checks[0].action`) so forms can
 //   show the message beside it (see components/Form.tsx).
 // - A 401 tells the session layer (auth/AuthContext.tsx) to go back to the login page.
+// - Every successful write is announced (onApiWrite), so parts of the page that show what
+//   another part may change (the shell's workspace list) load again without a reload.
 
 export const API_BASE = "/api/v1";
 const CSRF_COOKIE = "sb_csrf";
@@ -61,6 +63,18 @@ let onUnauthorized: UnauthorizedListener | null = null;
 /** Called with every 401 (except the sign-in's own); the session layer registers it. */
 export function setUnauthorizedHandler(listener: UnauthorizedListener | null): void {
   onUnauthorized = listener;
+}
+
+type WriteListener = (method: HttpMethod, path: string) => void;
+const writeListeners = new Set<WriteListener>();
+
+/** Be told of every successful POST, PUT, PATCH and DELETE (with its path, without the
+ * query); returns the function that stops it. */
+export function onApiWrite(listener: WriteListener): () => void {
+  writeListeners.add(listener);
+  return () => {
+    writeListeners.delete(listener);
+  };
 }
 
 let csrfFromLogin: string | null = null;
@@ -127,8 +141,8 @@ export async function request<T>(
     throw new ApiError({ status: 0, message: "the gateway cannot be reached", type: "network_error" });
   }
   if (response.ok) {
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
+    const text = response.status === 204 ? "" : await response.text();
+    if (!SAFE_METHODS.has(method)) writeListeners.forEach((listener) => listener(method, path));
     return (text ? JSON.parse(text) : undefined) as T;
   }
   const error = await toApiError(response);

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, Outlet, useLocation } from "react-router-dom";
 import { useSession } from "../auth/AuthContext";
 import { Nav } from "./Nav";
-import { rememberedScope, rememberScope, useUrlScope, type Scope } from "./scope";
+import { rememberScope, useRememberedScope, useUrlScope, type Scope } from "./scope";
 
 const NAV_ID = "app-nav";
 
@@ -14,6 +14,7 @@ export function AppShell() {
   const { pathname } = useLocation();
   const [navOpen, setNavOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
+  const remembered = useRememberedScope();
 
   const urlScope: Scope | null =
     selected.workspace && selected.environment
@@ -23,7 +24,6 @@ export function AppShell() {
     if (urlScope) rememberScope(urlScope);
   }, [urlScope?.workspace, urlScope?.environment]);
   // Outside an environment, offer the last one chosen (unless another workspace is open).
-  const remembered = rememberedScope();
   const scope =
     urlScope ?? (remembered && (!selected.workspace || selected.workspace === remembered.workspace) ? remembered : null);
 

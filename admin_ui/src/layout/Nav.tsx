@@ -56,7 +56,7 @@ export function Nav({
       <Section entries={GENERAL_ENTRIES} can={allowed} />
       <div className="nav-section">
         <div className="nav-section-title">Environment</div>
-        <ScopeSelector current={selected} area={area} />
+        <ScopeSelector current={scope ?? selected} area={area} />
         {scope ? (
           <Section entries={scoped} can={allowed} />
         ) : (

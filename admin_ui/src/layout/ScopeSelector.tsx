@@ -1,9 +1,11 @@
 // Choose the workspace and environment the environment pages work on. The choice is the URL
 // (/w/:ws/e/:env/<area>); switching keeps the page area (Connections stays Connections).
+// The lists load again whenever the UI creates, renames or deletes a workspace or an
+// environment (the wizard, the workspaces pages), so a new one is offered at once.
 
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { api, seg } from "../api/client";
+import { api, onApiWrite, seg } from "../api/client";
 import type { Environment, Page, Workspace } from "../api/types";
 import { ButtonLink } from "../components";
 import { useApi } from "../hooks/useApi";
@@ -12,6 +14,9 @@ import { workspaceResource } from "../permissions/resources";
 import { scopePath, workspacePath, type Scope } from "./scope";
 
 const DEFAULT_AREA = "connections";
+
+/** The API paths whose writes change the workspaces or environments listed here. */
+const TENANCY_PATH = /^\/workspaces(\/[^/]+(\/environments(\/[^/]+)?)?)?$/;
 
 export function ScopeSelector({ current, area }: { current: Partial<Scope>; area?: string }) {
   const navigate = useNavigate();
@@ -22,6 +27,17 @@ export function ScopeSelector({ current, area }: { current: Partial<Scope>; area
   );
   const [switching, setSwitching] = useState(false);
   useEffect(() => setSwitching(false), [current.workspace, current.environment]);
+  const { reload: reloadWorkspaces } = workspaces;
+  const { reload: reloadEnvironments } = environments;
+  useEffect(
+    () =>
+      onApiWrite((_method, path) => {
+        if (!TENANCY_PATH.test(path)) return;
+        reloadWorkspaces();
+        reloadEnvironments();
+      }),
+    [reloadWorkspaces, reloadEnvironments],
+  );
 
   const chooseWorkspace = async (workspace: string) => {
     if (!workspace) return;

@@ -1,7 +1,9 @@
 // The selected workspace and environment live in the URL: /w/:ws/e/:env/<area>/...
 // (names, not ids: they are what policies and the API's paths use). The last one chosen is
-// remembered so the navigation can offer the environment's pages from anywhere.
+// remembered so the navigation can offer the environment's pages from anywhere; the shell
+// follows the remembered one as it changes (useRememberedScope).
 
+import { useMemo, useSyncExternalStore } from "react";
 import { useMatch, useParams } from "react-router-dom";
 import { seg } from "../api/client";
 
@@ -46,18 +48,29 @@ export function useUrlScope(): { workspace?: string; environment?: string; area?
   return {};
 }
 
+const rememberedListeners = new Set<() => void>();
+const announce = () => rememberedListeners.forEach((listener) => listener());
+
 export function rememberScope(scope: Scope): void {
   try {
     localStorage.setItem(REMEMBERED, JSON.stringify(scope));
   } catch {
     // Private mode without storage: the URL still carries the scope.
   }
+  announce();
 }
 
-export function rememberedScope(): Scope | null {
+function rememberedRaw(): string | null {
   try {
-    const raw = localStorage.getItem(REMEMBERED);
-    if (!raw) return null;
+    return localStorage.getItem(REMEMBERED);
+  } catch {
+    return null;
+  }
+}
+
+function parseScope(raw: string | null): Scope | null {
+  if (!raw) return null;
+  try {
     const parsed = JSON.parse(raw) as Partial<Scope>;
     return typeof parsed.workspace === "string" && typeof parsed.environment === "string"
       ? { workspace: parsed.workspace, environment: parsed.environment }
@@ -67,10 +80,32 @@ export function rememberedScope(): Scope | null {
   }
 }
 
+export function rememberedScope(): Scope | null {
+  return parseScope(rememberedRaw());
+}
+
 export function forgetScope(): void {
   try {
     localStorage.removeItem(REMEMBERED);
   } catch {
     // Nothing to forget.
   }
+  announce();
+}
+
+function subscribeRemembered(listener: () => void): () => void {
+  rememberedListeners.add(listener);
+  // Another tab choosing an environment changes it too.
+  window.addEventListener("storage", listener);
+  return () => {
+    rememberedListeners.delete(listener);
+    window.removeEventListener("storage", listener);
+  };
+}
+
+/** The remembered scope, kept current: a component using it renders again when a page
+ * remembers or forgets one (the wizard's new environment, a deleted workspace). */
+export function useRememberedScope(): Scope | null {
+  const raw = useSyncExternalStore(subscribeRemembered, rememberedRaw);
+  return useMemo(() => parseScope(raw), [raw]);
 }

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Link, useLocation, useParams } from "react-router-dom";
 import { envPath, isApiError, seg } from "../../api/client";
 import type { Attempt, RecordRef, RequestRecordDetail } from "../../api/types";
-import { DataTable, EmptyState, ErrorBanner, Loading, PageHeader, type Column } from "../../components";
+import { Button, DataTable, EmptyState, ErrorBanner, Loading, PageHeader, type Column } from "../../components";
 import { useApi } from "../../hooks/useApi";
 import { scopePath, useEnvironmentScope } from "../../layout/scope";
 import { formatCost, formatCount, formatMs, formatTime } from "../usage/format";
@@ -27,9 +27,16 @@ export function AuditDetail() {
   if (loading) body = <Loading label="Loading the request…" />;
   else if (isApiError(error, 404)) {
     body = (
-      <EmptyState title="No such request">
+      <EmptyState
+        title="No such request"
+        action={
+          <Button size="small" onClick={reload}>
+            Look again
+          </Button>
+        }
+      >
         No request with id <code>{requestId}</code> was recorded in {scope.environment} (or it is older than the
-        retention).
+        retention). A request that just ended is recorded within a few seconds.
       </EmptyState>
     );
   } else if (error || !data) body = <ErrorBanner error={error} title="The request could not be loaded" onRetry={reload} />;

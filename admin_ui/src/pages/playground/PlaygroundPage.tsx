@@ -27,9 +27,9 @@ import {
   TextField,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
-import { scopePath, useEnvironmentScope } from "../../layout/scope";
+import { scopePath, useEnvironmentScope, type Scope } from "../../layout/scope";
 import { Can } from "../../permissions/Permissions";
-import { aiResourceResource, apiKeyResource } from "../../permissions/resources";
+import { aiResourceResource, apiKeyResource, environmentResource } from "../../permissions/resources";
 import { GatewayFailure, sendChat, type ChatMessage, type ChatResult, type GatewayInfo } from "./chat";
 
 const KEY_STORAGE = "switchboard.playground.apiKey";
@@ -247,7 +247,7 @@ export default function PlaygroundPage() {
               ))}
             </div>
             {failure ? <FailureBanner failure={failure} /> : null}
-            {result || info ? <AnswerDetails info={result?.info ?? info} result={result} /> : null}
+            {result || info ? <AnswerDetails scope={scope} info={result?.info ?? info} result={result} /> : null}
             <form className="composer" onSubmit={(event) => void send(event)} noValidate>
               <TextArea
                 label="Message"
@@ -291,8 +291,9 @@ export default function PlaygroundPage() {
   );
 }
 
-function AnswerDetails({ info, result }: { info: GatewayInfo | null; result: ChatResult | null }) {
+function AnswerDetails({ scope, info, result }: { scope: Scope; info: GatewayInfo | null; result: ChatResult | null }) {
   const ms = (value: number) => `${Math.round(value)} ms`;
+  const retried = Number(info?.attempts ?? "1") > 1;
   return (
     <section className="card answer-details" aria-label="Answer details">
       <dl className="details">
@@ -320,7 +321,10 @@ function AnswerDetails({ info, result }: { info: GatewayInfo | null; result: Cha
         {info?.attempts ? (
           <>
             <dt>Attempts</dt>
-            <dd data-header="x-switchboard-attempts">{info.attempts}</dd>
+            <dd>
+              <span data-header="x-switchboard-attempts">{info.attempts}</span>
+              {retried ? <span className="muted"> · the models before this one failed</span> : null}
+            </dd>
           </>
         ) : null}
         {result?.usage ? (
@@ -346,6 +350,12 @@ function AnswerDetails({ info, result }: { info: GatewayInfo | null; result: Cha
             <dt>Request id</dt>
             <dd>
               <code>{info.requestId}</code>
+              <Can action="completion-audit:get" resource={environmentResource(scope.workspace, scope.environment)}>
+                {" · "}
+                <Link to={scopePath(scope, "audit", `/${encodeURIComponent(info.requestId)}`)}>
+                  {retried ? "Every attempt in the audit log" : "In the audit log"}
+                </Link>
+              </Can>
             </dd>
           </>
         ) : null}

@@ -86,8 +86,8 @@ def check(row: RecordRow, kind: str, status: int) -> None:
             ("openai-broken", 500)
         ]
         assert row.error_class is not None and row.completion_tokens == 0
-    elif kind == "unknown":
-        assert row.resource_name is None and row.attempts == []
+    elif kind == "unknown":  # kept by the name asked for, with no id
+        assert (row.resource_id, row.resource_name, row.attempts) == (None, "nope", [])
     elif kind == "unassigned":
         assert row.resource_name == "secret" and row.attempts == []
     else:  # the scarce resource's refusals

@@ -224,6 +224,39 @@ def test_a_stream_that_failed_after_its_first_chunk_is_an_error(
     assert (root.attributes or {})["error.type"] == "network_error"
 
 
+def test_a_request_its_client_left_is_no_server_error(
+    host: PluginHost, recorder: OpenTelemetryRecorder, exporter: InMemorySpanExporter
+) -> None:
+    left = "the client closed the connection before the answer was complete"
+    recorder.record(
+        make_record(
+            status=499,
+            error_class="client_closed_request",
+            error_message=left,
+            attempts=[
+                attempt(
+                    "cancelled",
+                    error_class="client_closed_request",
+                    error_message=left,
+                    started_ms=2.0,
+                    latency_ms=30.0,
+                )
+            ],
+        ),
+        environment=environment(host),
+    )
+    spans = {s.name: s for s in exporter.get_finished_spans()}
+    root, call = spans["POST /v1/chat/completions"], spans["chat gpt-4o"]
+    # The call was made, then stopped: a span with why, but no failure of either side.
+    assert (ms(call.start_time), ms(call.end_time)) == (2.0, 32.0)
+    assert (call.attributes or {})["error.type"] == "client_closed_request"
+    assert (call.attributes or {})["switchboard.outcome"] == "cancelled"
+    assert call.status.status_code is StatusCode.UNSET
+    assert (root.attributes or {})["http.response.status_code"] == 499
+    assert (root.attributes or {})["error.type"] == "client_closed_request"
+    assert root.status.status_code is StatusCode.UNSET
+
+
 def test_a_malformed_traceparent_starts_the_records_trace(
     host: PluginHost, recorder: OpenTelemetryRecorder, exporter: InMemorySpanExporter
 ) -> None:

@@ -182,3 +182,22 @@ def test_the_exposition_parses_back_to_the_counts() -> None:
         assert f"# TYPE switchboard_{counter.name} counter\n" in text
     for histogram in HISTOGRAMS:
         assert f"# TYPE switchboard_{histogram.name} histogram\n" in text
+
+
+def test_an_unknown_resource_is_no_label_of_its_own() -> None:
+    # The caller chose that name: as a label it would mint a series per made-up model.
+    aggregates = Aggregates()
+    for name in ("made-up-1", "made-up-2"):
+        aggregates.add(
+            request(
+                status=404,
+                resource_name=name,
+                error_class="model_not_found",
+                provider=None,
+                model=None,
+                connection_name=None,
+                attempts=[],
+            )
+        )
+    unknown = ("acme", "prod", "", "", "", "", "chat/completions")
+    assert aggregates.counters["requests_total"] == {(*unknown, "404"): 2}

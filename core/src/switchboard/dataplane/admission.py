@@ -281,13 +281,17 @@ class Admission:
         self.usage = reservation.usage
         return reservation
 
-    def settle(self, reservation: Reservation | None, prompt: int, completion: int) -> None:
+    def settle(
+        self, reservation: Reservation | None, prompt: int, completion: int, *, typical: bool = True
+    ) -> None:
         """Replace the reserved tokens with what the provider reported using.
 
         Sent off the request path (the answer does not wait for it), and only when a limit
-        counts tokens: requests alone need no settling.
+        counts tokens: requests alone need no settling. ``typical=False`` (an answer cut
+        short by its client) keeps ``completion`` out of the resource's expected length.
         """
-        self.estimates.observe(self.resource.id, completion)
+        if typical:
+            self.estimates.observe(self.resource.id, completion)
         if (
             reservation is not None
             and self.limiter is not None

@@ -5,17 +5,30 @@ parsing, its router and exception middleware) costs about as much as the whole g
 pipeline on this path, so :class:`DataPlaneFirst` takes every ``/v1`` request before
 Litestar sees it: it gives the request its id, reads the body and writes the answer
 itself. Everything else (the control plane, health, plugins' routes) goes on to Litestar.
+
+A client that goes away stops its request at once. Once the body is read, a watcher waits
+for the ASGI ``http.disconnect`` (uvicorn's ``send`` says nothing when the client is gone)
+and cancels the request's task. The cancellation lands in whatever the request waits on —
+capacity, a provider's answer, the next chunk of a provider's stream, a write — so the
+provider's HTTP response is closed there and then, and the endpoint records the request as
+closed by its client (``pipeline.CLIENT_CLOSED_STATUS``). A ``send`` that raises ``OSError``
+(servers that report a closed client that way) ends a stream the same way. A client that
+leaves before its body has arrived asked nothing yet: no record is made.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncGenerator, Coroutine
+from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from switchboard.context import RequestInfo
-from switchboard.dataplane.routes import ENDPOINTS, Answer, Call, openai_error
+from switchboard.dataplane.pipeline import Pipeline
+from switchboard.dataplane.routes import ENDPOINTS, Answer, Call, Endpoint, openai_error
 from switchboard.errors import GatewayError, NotFound
 from switchboard.http.request_id import REQUEST_ID_BYTES, request_id_of
 from switchboard.logs import request_id_var
@@ -42,11 +55,17 @@ class MethodNotAllowed(GatewayError):
     error_type = "invalid_request_error"
 
 
+class _ClientLeft(Exception):
+    """The client disconnected before its request body had arrived."""
+
+
 async def _body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientLeft
         chunk = message.get("body", b"")
         assert isinstance(chunk, bytes)
         size += len(chunk)
@@ -69,22 +88,94 @@ def _split(remaining: str) -> tuple[str, tuple[str, str] | None]:
 async def _send(send: Send, answer: Answer, request_id: bytes) -> None:
     headers = [(b"content-type", answer.media_type.encode()), (REQUEST_ID_BYTES, request_id)]
     headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
-    if answer.stream is None:
-        headers.append((b"content-length", str(len(answer.body)).encode()))
+    if answer.stream is not None:
+        await _send_stream(send, answer.status, headers, answer.stream)
+        return
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    try:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body, "more_body": False})
-        return
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    stream = answer.stream
-    try:
-        async for chunk in stream:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     except OSError:
-        # The client went away mid-stream: stop reading from the provider.
-        log.info("client disconnected during a stream")
+        # Recorded already as answered: the provider's work was done and paid for.
+        log.info("the client closed the connection before the answer was written")
+
+
+async def _send_stream(
+    send: Send,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    stream: AsyncGenerator[bytes, None],
+) -> None:
+    """Write a stream; closing it on the way out records the request (see routes.py).
+
+    The first chunk is taken before the status line goes out: a generator that has started
+    runs its ``finally`` when closed, whereas one closed before its first step runs nothing,
+    and the request would then never be recorded.
+    """
+    try:
+        chunk = await anext(stream, None)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        while chunk is not None:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            chunk = await anext(stream, None)
+    except OSError:
+        log.info("the client closed the connection mid-stream; the provider's stream is closed")
+        return
     finally:
         await stream.aclose()
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _until_the_client_leaves(receive: Receive, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` in this task, cancelling it as soon as the client disconnects.
+
+    One watcher task per request, not a second task for the work: the watcher cancels this
+    task, and the cancellation it caused is taken back (``uncancel``), so one requested by
+    the server (at shutdown) still goes through.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    left = False
+
+    async def watch() -> None:
+        nonlocal left
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # a server's receive failing is no reason to stop the request
+            log.debug("cannot watch for the client leaving", exc_info=True)
+            return
+        left = True
+        task.cancel()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
+    try:
+        await work
+    except asyncio.CancelledError:
+        if not left or task.uncancel() > 0:
+            raise
+        log.info("the client closed the connection; the request was stopped and recorded")
+    else:
+        if left:  # our cancellation was swallowed on the way: take it back all the same
+            task.uncancel()
+    finally:
+        watcher.cancel()
+
+
+async def _respond(
+    pipeline: Pipeline, handler: Endpoint, call: Call, send: Send, request_id: bytes
+) -> None:
+    """Run the endpoint and write its answer; errors are OpenAI's envelope."""
+    try:
+        answer = await handler(pipeline, call)
+    except GatewayError as error:
+        answer = openai_error(error)
+    except Exception:
+        log.exception("unexpected error on %s", call.info.path)
+        answer = openai_error(
+            GatewayError(f"internal error; quote request id {request_id.decode()} to your operator")
+        )
+    await _send(send, answer, request_id)
 
 
 class DataPlaneFirst:
@@ -118,7 +209,6 @@ async def _serve(
     name, target = _split(remaining)
     path = "/v1/" + remaining
     endpoint = ENDPOINTS.get(name)
-    answer: Answer
     try:
         if endpoint is None:
             raise NotFound(f"no data-plane endpoint {path}", code="unknown_url")
@@ -128,13 +218,11 @@ async def _serve(
         body = b""
         if method == "POST":
             body = await _body(receive, gateway.settings.max_body_bytes)
-        info = RequestInfo.from_scope(scope, path)
-        answer = await handler(pipeline, Call(info=info, body=body, scope=target))
+        call = Call(info=RequestInfo.from_scope(scope, path), body=body, scope=target)
+    except _ClientLeft:
+        log.info("the client closed the connection before its request had arrived")
+        return
     except GatewayError as error:
-        answer = openai_error(error)
-    except Exception:
-        log.exception("unexpected error on %s", path)
-        answer = openai_error(
-            GatewayError(f"internal error; quote request id {request_id.decode()} to your operator")
-        )
-    await _send(send, answer, request_id)
+        await _send(send, openai_error(error), request_id)
+        return
+    await _until_the_client_leaves(receive, _respond(pipeline, handler, call, send, request_id))

@@ -6,6 +6,10 @@ other 4xx goes back to the caller as the provider said it. Streams can fall back
 their first chunk is sent. Every request, rejected and failed ones included, ends as one
 :class:`RequestRecord` handed to the environment's recorders.
 
+A client that leaves mid-request cancels the request (see :mod:`switchboard.dataplane.asgi`):
+the provider call or stream in flight is closed, and the record ends with
+:data:`CLIENT_CLOSED_STATUS` and :data:`CLIENT_CLOSED`.
+
 Only this module and :mod:`switchboard.dataplane.routes` run per request; nothing here
 touches the database on the hot path (the snapshots of :mod:`runtime` do).
 """
@@ -13,10 +17,11 @@ touches the database on the hot path (the snapshots of :mod:`runtime` do).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -66,7 +71,18 @@ from switchboard.recording import dispatch_record
 from switchboard.records import AttemptRecord, RequestRecord
 from switchboard.state import Gateway
 
-__all__ = ["AllAttemptsFailed", "Outcome", "Pipeline", "ProviderRefused", "Turn", "api_key_of"]
+__all__ = [
+    "CLIENT_CLOSED",
+    "CLIENT_CLOSED_STATUS",
+    "AllAttemptsFailed",
+    "Outcome",
+    "Pipeline",
+    "ProviderRefused",
+    "Turn",
+    "api_key_of",
+]
+
+log = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=Upstream)
 T = TypeVar("T")
@@ -77,6 +93,23 @@ _HEX = frozenset("0123456789abcdef")
 
 Slot = tuple[PlannedAttempt, "ConnectionConfig | None"]
 """A model of the plan and one connection to try it on (``None``: no connection can)."""
+
+CLIENT_CLOSED_STATUS = 499
+"""The status recorded for a request whose client went away before its answer was complete.
+
+nginx's "client closed request": never sent (nobody is left to read it), only recorded. A 4xx
+because the caller ended it: usage counts it among the errors as it does every 4xx, tracing
+does not mark it a server failure (a 200 with an error class would read as a broken stream),
+and Prometheus counts it as ``requests_total{status="499"}`` and
+``errors_total{error_class="client_closed_request"}``. The provider's attempt keeps its own
+outcome (``ok`` for a stream that was flowing, ``cancelled`` for a call still waiting), so
+error-rate routing never blames a provider for a caller who left.
+"""
+
+CLIENT_CLOSED = "client_closed_request"
+"""The ``error_class`` of a request (and of its cancelled attempt) whose client went away."""
+
+_CLIENT_CLOSED_MESSAGE = "the client closed the connection before the answer was complete"
 
 
 class ProviderRefused(GatewayError):
@@ -131,6 +164,12 @@ class Outcome:
         if record.error_class is None:
             record.error_class = error.code or error.error_type
             record.error_message = error.message
+
+    def note_client_closed(self) -> None:
+        """The client went away before the answer was complete: that, and no earlier
+        attempt's failure, is how the request ended."""
+        self.record.error_class = CLIENT_CLOSED
+        self.record.error_message = _CLIENT_CLOSED_MESSAGE
 
     def headers(self) -> dict[str, str]:
         """The ``x-switchboard-*`` and ``x-ratelimit-*`` headers of the answer."""
@@ -208,6 +247,44 @@ def _capture_answer(
     payload = outcome.record.payload
     if payload is not None:
         payload["response"] = answer_payload(environment.recording.payload, answer)
+
+
+def _generated_characters(chunk: ChatCompletionChunk) -> int:
+    """The characters of answer a chunk carries: text, refusals and tool calls."""
+    count = 0
+    for choice in chunk.choices:
+        delta = choice.delta
+        if isinstance(delta.content, str):
+            count += len(delta.content)
+        if isinstance(delta.refusal, str):
+            count += len(delta.refusal)
+        if isinstance(delta.tool_calls, list):
+            for call in delta.tool_calls:
+                function = call.function
+                if isinstance(function, msgspec.UnsetType):
+                    continue
+                if isinstance(function.name, str):
+                    count += len(function.name)
+                if isinstance(function.arguments, str):
+                    count += len(function.arguments)
+    return count
+
+
+def _estimated_tokens(characters: int) -> int:
+    """Four characters a token, rounded up: the core's estimate (``estimate_tokens``)."""
+    return -(-characters // 4)
+
+
+async def _close_quietly(chunks: AsyncIterator[ChatCompletionChunk]) -> None:
+    """Close a provider's stream; a failure to close is logged, never raised, so the
+    request is recorded all the same."""
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is None:
+        return
+    try:
+        await aclose()
+    except Exception:
+        log.warning("closing a provider's stream failed", exc_info=True)
 
 
 def _tokens_per_second(record: RequestRecord) -> float | None:
@@ -488,8 +565,11 @@ class Pipeline:
         request: ChatCompletionRequest,
         info: RequestInfo,
         outcome: Outcome,
-    ) -> AsyncIterator[ChatCompletionChunk]:
-        """The chunks of the first attempt that starts answering; falls back until then."""
+    ) -> AsyncGenerator[ChatCompletionChunk, None]:
+        """The chunks of the first attempt that starts answering; falls back until then.
+
+        Close the stream (``aclose``) when done with it early: that closes the provider's.
+        """
         hooks = environment.plugins.hooks
         watch_chunks = hooks.has_stream_chunk_hooks()
 
@@ -519,11 +599,13 @@ class Pipeline:
         outcome: Outcome,
         watch_chunks: bool,
         hooks: Hooks,
-    ) -> AsyncIterator[ChatCompletionChunk]:
+    ) -> AsyncGenerator[ChatCompletionChunk, None]:
         chunk: ChatCompletionChunk | None = first
         started = time.perf_counter()
         usage: Usage | None = None
         transcript = outcome.transcript
+        generated = 0  # characters of answer relayed, for when the usage never comes
+        abandoned = False
         try:
             while chunk is not None:
                 if watch_chunks:
@@ -532,16 +614,36 @@ class Pipeline:
                     transcript.feed(chunk)
                 if isinstance(chunk.usage, Usage):
                     usage = chunk.usage
+                generated += _generated_characters(chunk)
                 yield chunk
                 try:
                     chunk = await anext(chunks)
                 except StopAsyncIteration:
                     chunk = None
+        except (GeneratorExit, asyncio.CancelledError):
+            # Closed or cancelled by our reader: the client left (see asgi.py).
+            abandoned = True
+            raise
         finally:
-            # Also when the stream breaks or the caller leaves: whatever usage was reported
-            # is settled; without any, the reservation stands as made.
+            # Closing the provider's stream closes its HTTP response, so the provider sees
+            # the connection end and stops generating; a stream that ended is closed already.
+            await _close_quietly(chunks)
             if usage is not None:
                 self._usage(outcome, turn, usage.prompt_tokens, usage)
+            elif abandoned:
+                # The usage comes last and never came: settle with the gateway's own count
+                # of the prompt and of the answer relayed so far.
+                prompt = outcome.prompt_tokens
+                if prompt is None and outcome.admission is not None:
+                    prompt = outcome.admission.count_prompt()
+                completion = _estimated_tokens(generated)
+                estimate = Usage(
+                    prompt_tokens=prompt or 0,
+                    completion_tokens=completion,
+                    total_tokens=(prompt or 0) + completion,
+                )
+                self._usage(outcome, turn, estimate.prompt_tokens, estimate, typical=False)
+            # Otherwise (the provider broke the stream) the reservation stands as made.
             if outcome.record.attempts:
                 outcome.record.attempts[-1].latency_ms += _ms_since(started)
 
@@ -629,6 +731,12 @@ class Pipeline:
                     raise ProviderRefused(error) from None
                 failures.append(error)
                 continue
+            except asyncio.CancelledError:
+                # The client left while the call was in flight; cancelling it closed the
+                # provider's connection. Nothing was answered: the reservation goes back.
+                await admission.release(turn.reservation)
+                self._cancelled(turn, outcome)
+                raise
             except BaseException:
                 await admission.release(turn.reservation)
                 raise
@@ -772,6 +880,26 @@ class Pipeline:
             )
         )
 
+    def _cancelled(self, turn: Turn[C], outcome: Outcome) -> None:
+        """``turn``'s call was stopped because the client left: not the provider's failure,
+        so the error-rate windows do not count it."""
+        self._attempted(turn, outcome)
+        model = turn.attempt.model
+        outcome.record.attempts.append(
+            AttemptRecord(
+                provider=model.provider,
+                model=model.model,
+                connection_id=turn.connection.id,
+                connection_name=turn.connection.name,
+                outcome="cancelled",
+                error_class=CLIENT_CLOSED,
+                error_message=_CLIENT_CLOSED_MESSAGE,
+                latency_ms=_ms_since(turn.started),
+                started_ms=_ms(turn.started - outcome.started),
+                capacity_ms=turn.capacity_ms,
+            )
+        )
+
     def _succeeded(self, turn: Turn[C], outcome: Outcome) -> None:
         latency = _ms_since(turn.started)
         model = turn.attempt.model
@@ -806,8 +934,18 @@ class Pipeline:
         record.connection_id, record.connection_name = turn.connection.id, turn.connection.name
 
     @staticmethod
-    def _usage(outcome: Outcome, turn: Turn[C], prompt_tokens: int, usage: Usage | None) -> None:
-        """Record the tokens used and their estimated cost; settle the reservation with them."""
+    def _usage(
+        outcome: Outcome,
+        turn: Turn[C],
+        prompt_tokens: int,
+        usage: Usage | None,
+        *,
+        typical: bool = True,
+    ) -> None:
+        """Record the tokens used and their estimated cost; settle the reservation with them.
+
+        ``typical=False``: an answer cut short, which says nothing of how long answers are.
+        """
         completion = usage.completion_tokens if usage is not None else 0
         record = outcome.record
         record.prompt_tokens = prompt_tokens
@@ -821,7 +959,7 @@ class Pipeline:
             None if price is None else price.cost(prompt_tokens, completion, record.cached_tokens)
         )
         if outcome.admission is not None:
-            outcome.admission.settle(turn.reservation, prompt_tokens, completion)
+            outcome.admission.settle(turn.reservation, prompt_tokens, completion, typical=typical)
 
     @staticmethod
     def _all_failed(

@@ -6,12 +6,17 @@ headers, and a body or a stream of byte chunks); :mod:`switchboard.dataplane.asg
 them without Litestar's per-request machinery. msgspec decodes and encodes. OpenAI-surface
 errors are OpenAI's envelope, ``/v1/messages`` errors Anthropic's; both carry the
 ``x-switchboard-*`` headers of whatever the request got to.
+
+An endpoint cancelled because its client left records the request with
+:data:`~switchboard.dataplane.pipeline.CLIENT_CLOSED_STATUS`; a stream closed before its end
+closes the pipeline's (and so the provider's) stream first, then records what it relayed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -25,7 +30,7 @@ from switchboard.dataplane.openai_types import (
     ChatCompletionRequest,
     EmbeddingRequest,
 )
-from switchboard.dataplane.pipeline import Outcome, Pipeline
+from switchboard.dataplane.pipeline import CLIENT_CLOSED_STATUS, Outcome, Pipeline
 from switchboard.errors import BadRequest, ErrorBody, ErrorEnvelope, GatewayError
 from switchboard.interfaces import ProviderError
 
@@ -155,9 +160,34 @@ async def chat_completions(pipeline: Pipeline, call: Call) -> Answer:
         outcome.note_error(error)
         status = error.status_code
         return openai_error(error, outcome)
+    except asyncio.CancelledError:
+        status = _client_closed(outcome)
+        raise
     finally:
         if not streaming:
             pipeline.finish(environment, outcome, status)
+
+
+def _client_closed(outcome: Outcome) -> int:
+    """The client left (asgi.py cancelled the endpoint): the status to record."""
+    outcome.note_client_closed()
+    return CLIENT_CLOSED_STATUS
+
+
+async def _end_stream(
+    pipeline: Pipeline,
+    environment: EnvironmentRuntime,
+    outcome: Outcome,
+    chunks: AsyncGenerator[ChatCompletionChunk, None],
+    abandoned: bool,
+) -> None:
+    """Close the pipeline's stream (a no-op when it ended), then record the request.
+
+    Closing comes first: it stops reading from the provider and settles the usage, which the
+    record then carries.
+    """
+    await chunks.aclose()
+    pipeline.finish(environment, outcome, _client_closed(outcome) if abandoned else 200)
 
 
 def _wants_usage(chat: ChatCompletionRequest) -> bool:
@@ -169,11 +199,12 @@ async def _sse(
     pipeline: Pipeline,
     environment: EnvironmentRuntime,
     outcome: Outcome,
-    chunks: AsyncIterator[ChatCompletionChunk],
+    chunks: AsyncGenerator[ChatCompletionChunk, None],
     wants_usage: bool,
 ) -> AsyncGenerator[bytes, None]:
     """OpenAI's data-only SSE; usage stays out unless the caller asked for it."""
     encode = msgspec.json.encode
+    ended = abandoned = False
     try:
         async for chunk in chunks:
             if not wants_usage:
@@ -181,17 +212,23 @@ async def _sse(
                     continue
                 chunk.usage = msgspec.UNSET
             yield b"data: " + encode(chunk) + b"\n\n"
+        ended = True
         yield _DONE
     except ProviderError as error:
         # The status line has gone: the failure travels in the stream, as OpenAI's does.
+        ended = True
         outcome.record.error_class = error.error_class
         outcome.record.error_message = error.message
         envelope = ErrorEnvelope(
             error=ErrorBody(message=error.message, type=error.error_type or "api_error")
         )
         yield b"data: " + encode(envelope) + b"\n\n"
+    except (GeneratorExit, asyncio.CancelledError):
+        # Closed or cancelled by the ASGI layer: the client left before the end.
+        abandoned = not ended
+        raise
     finally:
-        pipeline.finish(environment, outcome, 200)
+        await _end_stream(pipeline, environment, outcome, chunks, abandoned)
 
 
 # -- embeddings and models ----------------------------------------------------------------------
@@ -215,6 +252,9 @@ async def embeddings(pipeline: Pipeline, call: Call) -> Answer:
         outcome.note_error(error)
         status = error.status_code
         return openai_error(error, outcome)
+    except asyncio.CancelledError:
+        status = _client_closed(outcome)
+        raise
     finally:
         pipeline.finish(environment, outcome, status)
 
@@ -228,6 +268,9 @@ async def models(pipeline: Pipeline, call: Call) -> Answer:
         outcome.note_error(error)
         pipeline.finish(None, outcome, error.status_code)
         return openai_error(error, outcome)
+    except asyncio.CancelledError:
+        pipeline.finish(None, outcome, _client_closed(outcome))
+        raise
     pipeline.finish(environment, outcome, 200)
     created = int(time.time())
     listing = _ModelList(
@@ -286,6 +329,9 @@ async def messages(pipeline: Pipeline, call: Call) -> Answer:
             {**_headers(outcome, dropped), **error.headers},
             anthropic_format.anthropic_error(status, error.message, error.error_type),
         )
+    except asyncio.CancelledError:
+        status = _client_closed(outcome)
+        raise
     finally:
         if not streaming:
             pipeline.finish(environment, outcome, status)
@@ -295,23 +341,29 @@ async def _anthropic_sse(
     pipeline: Pipeline,
     environment: EnvironmentRuntime,
     outcome: Outcome,
-    chunks: AsyncIterator[ChatCompletionChunk],
+    chunks: AsyncGenerator[ChatCompletionChunk, None],
     model: str,
 ) -> AsyncGenerator[bytes, None]:
     """Anthropic's named SSE events for the OpenAI chunks of the pipeline."""
     writer = anthropic_format.AnthropicStreamWriter(model=model)
+    ended = abandoned = False
     try:
         async for chunk in chunks:
             for frame in writer.feed(chunk):
                 yield frame
+        ended = True
         for frame in writer.finish():
             yield frame
     except ProviderError as error:
+        ended = True
         outcome.record.error_class = error.error_class
         outcome.record.error_message = error.message
         yield anthropic_format.anthropic_stream_error(error.status or 500, error.message)
+    except (GeneratorExit, asyncio.CancelledError):
+        abandoned = not ended
+        raise
     finally:
-        pipeline.finish(environment, outcome, 200)
+        await _end_stream(pipeline, environment, outcome, chunks, abandoned)
 
 
 ENDPOINTS: dict[str, tuple[str, Endpoint]] = {

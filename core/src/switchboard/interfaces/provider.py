@@ -203,7 +203,12 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     def stream(self, call: ProviderCall) -> AsyncIterator[ChatCompletionChunk]:
-        """Send a streamed chat completion; yield OpenAI chunks, the last one with usage."""
+        """Send a streamed chat completion; yield OpenAI chunks, the last one with usage.
+
+        Write it as an async generator that reads the response inside ``async with``: the
+        gateway closes the stream (``aclose``) or cancels the read when its client leaves,
+        and the response must then be closed at once, so the provider stops generating.
+        """
 
     async def embed(self, call: EmbeddingCall) -> EmbeddingResponse:
         """Embed the inputs; providers without embeddings keep this refusal."""

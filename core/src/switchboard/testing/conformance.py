@@ -15,13 +15,17 @@ answers — each one validated against OpenAI's published schema — and the nat
 plain text, multi-turn with a system prompt, tools and tool results, images, JSON mode,
 stop sequences and max tokens, streaming with usage at the end, discovered rate limits, and
 every failure class (400, 401, 429 with retry-after, 500, 503, timeout, refused connection,
-malformed body, a stream cut mid-way).
+malformed body, a stream cut mid-way), and that a stream closed or cancelled by the gateway
+closes the provider's connection at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import socket
+import time
 from typing import Any
 
 import msgspec
@@ -334,6 +338,44 @@ class ProviderConformance:
         assert names == ["get_weather"]
         assert json.loads(arguments) == {"city": "Paris"}
         assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"
+
+    def slow_stream(self, kit: ProviderKit, http: Any) -> Any:
+        """A stream of 100 pieces, one every 100 ms (10 s in all), started."""
+        reply = kit.stream_reply(
+            [f"piece {i} " for i in range(100)], prompt_tokens=10, completion_tokens=200
+        )
+        kit.fake.script(dataclasses.replace(reply, event_delay=0.1))
+        call = self.call(kit, http, self.ask(ChatMessage(role="user", content="Hi"), stream=True))
+        return kit.provider.stream(call)
+
+    async def test_closing_a_stream_early_closes_the_connection(
+        self, kit: ProviderKit, http: Any
+    ) -> None:
+        # What the gateway does when its client leaves between two chunks.
+        chunks = self.slow_stream(kit, http)
+        await anext(chunks)
+        await anext(chunks)
+        closed = time.monotonic()
+        await chunks.aclose()
+        abandoned = await asyncio.to_thread(kit.fake.wait_abandoned, 5.0)
+        assert abandoned.closed_at - closed < 1.0
+        assert abandoned.events_written < 50
+
+    async def test_cancelling_a_stream_read_closes_the_connection(
+        self, kit: ProviderKit, http: Any
+    ) -> None:
+        # What the gateway does when its client leaves while the next chunk is awaited.
+        chunks = self.slow_stream(kit, http)
+        await anext(chunks)
+        waiting = asyncio.ensure_future(anext(chunks))
+        await asyncio.sleep(0.01)  # the read is under way (the next piece is 100 ms off)
+        closed = time.monotonic()
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        abandoned = await asyncio.to_thread(kit.fake.wait_abandoned, 5.0)
+        assert abandoned.closed_at - closed < 1.0
+        assert abandoned.events_written < 50
 
     async def test_stream_cut_mid_way_is_a_network_error(self, kit: ProviderKit, http: Any) -> None:
         kit.fake.script(

@@ -47,7 +47,8 @@ _LOW_64_BITS = (1 << 64) - 1
 
 # gen_ai.provider.name has well-known values; where ours differ, the convention's name wins.
 _GEN_AI_PROVIDERS = {"gemini": "gcp.gemini", "bedrock": "aws.bedrock"}
-_CALLED = frozenset({"ok", "failed"})
+# Attempts that reached the provider (``cancelled``: stopped because the client left).
+_CALLED = frozenset({"ok", "failed", "cancelled"})
 
 
 class _Clock:
@@ -332,7 +333,8 @@ def _call_span(
         span.add_event(
             "first token", timestamp=clock.at(attempt.started_ms + record.time_to_first_token_ms)
         )
-    if not answered:
+    # A call the gateway stopped for a client who left did not fail: error.type says why.
+    if not answered and attempt.outcome != "cancelled":
         span.set_status(Status(StatusCode.ERROR, attempt.error_message or attempt.error_class))
     span.end(end_time=clock.at(attempt.started_ms + attempt.latency_ms))
 

@@ -85,6 +85,14 @@ def _moved_on(attempts: list[AttemptRecord]) -> bool:
     )
 
 
+def _resource_label(record: RequestRecord) -> str:
+    # A resource that does not exist is recorded by the name the caller asked for; as a
+    # label that would let callers mint series at will, so it counts as ''.
+    if record.error_class == "model_not_found":
+        return ""
+    return record.resource_name or ""
+
+
 def _count(table: Counts, key: LabelValues, amount: float = 1) -> None:
     table[key] = table.get(key, 0) + amount
 
@@ -146,7 +154,7 @@ class Aggregates:
         scope = (
             record.workspace_name or "",
             record.environment_name or "",
-            record.resource_name or "",
+            _resource_label(record),
         )
         endpoint = record.endpoint or ""
         base = (

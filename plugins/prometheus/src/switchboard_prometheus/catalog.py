@@ -87,7 +87,7 @@ COUNTERS: tuple[CounterSpec, ...] = (
     ),
     CounterSpec(
         "provider_attempts_total",
-        "Provider attempts, by outcome (ok, failed, capacity_exhausted, skipped).",
+        "Provider attempts, by outcome (ok, failed, cancelled, capacity_exhausted, skipped).",
         ("outcome",),
     ),
     CounterSpec(

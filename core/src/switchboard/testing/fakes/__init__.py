@@ -6,6 +6,6 @@ Provider plugins ship a subclass that knows their paths and builds their native 
 is checked by driving it with the provider's official SDK.
 """
 
-from switchboard.testing.fakes.base import FakeServer, RecordedRequest, Reply
+from switchboard.testing.fakes.base import AbandonedReply, FakeServer, RecordedRequest, Reply
 
-__all__ = ["FakeServer", "RecordedRequest", "Reply"]
+__all__ = ["AbandonedReply", "FakeServer", "RecordedRequest", "Reply"]

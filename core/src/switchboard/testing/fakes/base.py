@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-__all__ = ["FakeServer", "RecordedRequest", "Reply"]
+__all__ = ["AbandonedReply", "FakeServer", "RecordedRequest", "Reply"]
 
 
 @dataclass
@@ -59,6 +60,19 @@ class RecordedRequest:
         return self.headers.get(name.lower())
 
 
+@dataclass(frozen=True)
+class AbandonedReply:
+    """A reply whose reader closed the connection before the fake had written it all (while
+    the fake waited out its ``delay``, or between two events of a stream): what a provider
+    sees when a caller stops waiting."""
+
+    path: str
+    events_written: int
+    """Stream events written before the fake noticed (0 for a plain reply)."""
+    closed_at: float
+    """``time.monotonic()`` when the fake noticed."""
+
+
 class FakeServer:
     """A provider's stand-in: answers queued replies in order, records what it was sent.
 
@@ -70,6 +84,8 @@ class FakeServer:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[RecordedRequest] = []
+        self.abandoned: list[AbandonedReply] = []
+        """Replies whose reader went away before their end, in the order noticed."""
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -98,6 +114,15 @@ class FakeServer:
     def default_reply(self, request: RecordedRequest) -> Reply:
         """The answer when nothing is scripted."""
         return Reply(status=500, json={"error": {"message": "nothing scripted for this request"}})
+
+    def wait_abandoned(self, within: float = 5.0) -> AbandonedReply:
+        """The first reply a reader abandoned, waiting up to ``within`` seconds for one."""
+        deadline = time.monotonic() + within
+        while not self.abandoned:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no reply was abandoned within {within} s")
+            time.sleep(0.01)
+        return self.abandoned[0]
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -173,14 +198,28 @@ class FakeServer:
             reply = self.replies.popleft()
         else:
             reply = self.default_reply(recorded)
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        if reply.delay and not await self._wait_out(request, reply.delay):
+            self.abandoned.append(AbandonedReply(request.path, 0, time.monotonic()))
+            return web.Response(status=reply.status)
         if reply.events is not None:
             return await self._stream(request, reply)
         body = reply.body if reply.body is not None else json.dumps(reply.json).encode()
         return web.Response(
             status=reply.status, body=body, headers=reply.headers, content_type=reply.content_type
         )
+
+    @staticmethod
+    async def _wait_out(request: web.Request, seconds: float) -> bool:
+        """Sleep ``seconds``; ``False`` as soon as the reader has closed the connection
+        (aiohttp does not cancel a handler when that happens)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := deadline - loop.time()) > 0:
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                return False
+            await asyncio.sleep(min(left, 0.02))
+        return True
 
     async def _stream(self, request: web.Request, reply: Reply) -> web.StreamResponse:
         response = web.StreamResponse(status=reply.status, headers=reply.headers)
@@ -193,7 +232,12 @@ class FakeServer:
                 assert request.transport is not None
                 request.transport.abort()
                 return response
-            await response.write(event)
+            try:
+                await response.write(event)
+            except ConnectionResetError:
+                # The reader closed the connection (aiohttp raises on writing to it).
+                self.abandoned.append(AbandonedReply(request.path, index, time.monotonic()))
+                return response
             if reply.event_delay:
                 await asyncio.sleep(reply.event_delay)
         await response.write_eof()

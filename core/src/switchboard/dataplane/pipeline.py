@@ -206,9 +206,15 @@ def _at_most(text: str | None, length: int) -> str | None:
     return text if text is None or len(text) <= length else text[:length]
 
 
+def _thousandths(value: float) -> float:
+    """``value`` to three decimals. Not ``round(value, 3)``: that rounds through a decimal
+    conversion, four times slower, and a request rounds a dozen numbers."""
+    return math.floor(value * 1000 + 0.5) / 1000
+
+
 def _ms(seconds: float) -> float:
     """``seconds`` as milliseconds, to the microsecond."""
-    return round(seconds * 1000, 3)
+    return _thousandths(seconds * 1000)
 
 
 def _ms_since(moment: float) -> float:
@@ -294,7 +300,7 @@ def _tokens_per_second(record: RequestRecord) -> float | None:
     spent = record.attempts[-1].latency_ms - (record.time_to_first_token_ms or 0.0)
     if spent <= 0:
         return None
-    return round(record.completion_tokens / (spent / 1000), 3)
+    return _thousandths(record.completion_tokens / (spent / 1000))
 
 
 def _in_scope(environment: EnvironmentRuntime, workspace: str, name: str) -> bool:
@@ -423,7 +429,7 @@ class Pipeline:
         record.status = status
         record.latency_ms = _ms_since(outcome.started)
         spent_upstream = sum(a.latency_ms for a in record.attempts)
-        record.gateway_latency_ms = round(max(record.latency_ms - spent_upstream, 0.0), 3)
+        record.gateway_latency_ms = _thousandths(max(record.latency_ms - spent_upstream, 0.0))
         record.tokens_per_second = _tokens_per_second(record)
         if record.error_message is not None:
             # Providers echo what they were sent, keys included, in their error messages.

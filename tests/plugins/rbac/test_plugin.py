@@ -27,7 +27,7 @@ def host() -> PluginHost:
 @pytest.fixture
 def authorizers(host: PluginHost) -> list[Authorizer]:
     registry = Registry.collect(host.hooks, GatewayContext(host.settings))
-    return registry.authorizers.available(resolve_selection(host, {}).enabled)
+    return list(registry.authorizers.available(resolve_selection(host, {}).enabled))
 
 
 def user(*roles: str, **memberships: Literal["owner", "member"]) -> Principal:
@@ -122,7 +122,7 @@ async def test_api_keys_get_no_opinion_from_roles(authorizers: list[Authorizer])
 async def test_switched_off_in_an_environment_leaves_default_deny(host: PluginHost) -> None:
     registry = Registry.collect(host.hooks, GatewayContext(host.settings))
     off = resolve_selection(host, {"rbac": {"enabled": False}})
-    assert registry.authorizers.available(off.enabled) == []
+    assert registry.authorizers.available(off.enabled) == ()
     decision = await authorize(
         registry.authorizers.available(off.enabled), user("admin"), "workspace:get", "workspace:a"
     )

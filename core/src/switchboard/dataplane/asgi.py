@@ -8,12 +8,13 @@ itself. Everything else (the control plane, health, plugins' routes) goes on to 
 
 A client that goes away stops its request. Once the request has run for a quarter of a
 second (:data:`WATCH_AFTER_SECONDS`), a watcher waits for the ASGI ``http.disconnect``
-(uvicorn's ``send`` says nothing when the client is gone) and cancels the request's task. The cancellation lands in whatever the request waits on —
-capacity, a provider's answer, the next chunk of a provider's stream, a write — so the
-provider's HTTP response is closed there and then, and the endpoint records the request as
-closed by its client (``pipeline.CLIENT_CLOSED_STATUS``). A ``send`` that raises ``OSError``
-(servers that report a closed client that way) ends a stream the same way. A client that
-leaves before its body has arrived asked nothing yet: no record is made.
+(uvicorn's ``send`` says nothing when the client is gone) and cancels the request's task.
+The cancellation lands in whatever the request waits on — capacity, a provider's answer,
+the next chunk of a provider's stream, a write — so the provider's HTTP response is closed
+there and then, and the endpoint records the request as closed by its client
+(``pipeline.CLIENT_CLOSED_STATUS``). A ``send`` that raises ``OSError`` (servers that
+report a closed client that way) ends a stream the same way. A client that leaves before
+its body has arrived asked nothing yet: no record is made.
 """
 
 from __future__ import annotations

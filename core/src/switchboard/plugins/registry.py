@@ -53,6 +53,9 @@ class ObjectRegistry(Generic[T]):
                     f"and plugin {plugin!r}"
                 )
             self._entries[name] = _Entry(plugin, obj)
+        # The data plane asks for an environment's objects on every request; the entries
+        # never change after construction, so each selection's answer is kept.
+        self._available: dict[frozenset[str] | None, tuple[T, ...]] = {}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -71,9 +74,14 @@ class ObjectRegistry(Generic[T]):
         """The plugin that registered ``name``."""
         return self._entries[name].plugin
 
-    def available(self, enabled: frozenset[str] | None = None) -> list[T]:
+    def available(self, enabled: frozenset[str] | None = None) -> tuple[T, ...]:
         """The objects whose plugins are in ``enabled`` (all when ``None``), in order."""
-        return [e.obj for e in self._entries.values() if enabled is None or e.plugin in enabled]
+        found = self._available.get(enabled)
+        if found is None:
+            found = self._available[enabled] = tuple(
+                e.obj for e in self._entries.values() if enabled is None or e.plugin in enabled
+            )
+        return found
 
 
 @dataclass(frozen=True)

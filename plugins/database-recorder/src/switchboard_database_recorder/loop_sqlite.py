@@ -30,6 +30,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 __all__ = [
@@ -99,7 +100,7 @@ class LoopSqlite:
                 if start:
                     await asyncio.sleep(0)  # let requests run between statements
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
-                flat = tuple(value for row in chunk for value in row)
+                flat = tuple(chain.from_iterable(chunk))
                 connection.execute(insert_of(len(chunk)), flat)
             if touches:
                 connection.executemany(touch, touches)

@@ -23,6 +23,7 @@ import logging
 import sqlite3
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -195,7 +196,7 @@ class BatchWriter:
             if step > 1:
                 for start in range(0, len(rows), step):
                     chunk = rows[start : start + step]
-                    flat = tuple(value for row in chunk for value in row)
+                    flat = tuple(chain.from_iterable(chunk))
                     await connection.exec_driver_sql(statements.insert_of(len(chunk)), flat)
             elif rows:
                 await connection.exec_driver_sql(statements.insert, rows)

@@ -11,8 +11,8 @@ loop, and nothing else.
 
 What keeps the loop responsive:
 
-- a batch goes in statements of :data:`ROWS_PER_STATEMENT` rows (about a millisecond of
-  SQLite work each), and the loop serves requests between them;
+- a batch goes in statements of :data:`ROWS_PER_STATEMENT` rows (about 0.4 ms of SQLite
+  work each), and the loop serves requests between them;
 - the connection never waits for a lock (``busy_timeout`` 0): while another connection
   writes, the transaction is retried every :data:`BUSY_RETRY_SECONDS` until the write
   timeout, then reported as :class:`~switchboard_database_recorder.writer.DatabaseDown`
@@ -43,8 +43,11 @@ __all__ = [
 
 log = logging.getLogger("switchboard_database_recorder")
 
-ROWS_PER_STATEMENT = 64
-"""Rows of one ``INSERT``: SQLite's work between two turns of the loop."""
+ROWS_PER_STATEMENT = 32
+"""Rows of one ``INSERT``: SQLite's work between two turns of the loop (~0.4 ms). A request
+takes several turns of the loop, each of which may wait for one such statement: at one
+connection the 99th percentile was 4 ms with 64 rows, 2 ms with 32 and 1.7 ms with 16, which
+cost the most CPU per row (``bench/run.sh``; 1-1.4 ms with the recorder off)."""
 
 BUSY_RETRY_SECONDS = 0.005
 """How long to wait before trying again while another connection holds the write lock."""

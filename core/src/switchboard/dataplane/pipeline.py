@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -220,6 +220,33 @@ def _ms(seconds: float) -> float:
 def _ms_since(moment: float) -> float:
     """Milliseconds from ``moment`` (a ``perf_counter`` reading) to now."""
     return _ms(time.perf_counter() - moment)
+
+
+def _call_record(
+    turn: Turn[Any],
+    outcome: Outcome,
+    result: str,
+    latency_ms: float,
+    *,
+    status: int | None = None,
+    error_class: str | None = None,
+    error_message: str | None = None,
+) -> AttemptRecord:
+    """The record of ``turn``'s provider call, which ended as ``result``."""
+    model = turn.attempt.model
+    return AttemptRecord(
+        provider=model.provider,
+        model=model.model,
+        connection_id=turn.connection.id,
+        connection_name=turn.connection.name,
+        outcome=result,
+        status=status,
+        error_class=error_class,
+        error_message=error_message,
+        latency_ms=latency_ms,
+        started_ms=_ms(turn.started - outcome.started),
+        capacity_ms=turn.capacity_ms,
+    )
 
 
 def trace_id_of(traceparent: str | None) -> str:
@@ -871,18 +898,14 @@ class Pipeline:
         record.error_class = error.error_class
         record.error_message = message
         record.attempts.append(
-            AttemptRecord(
-                provider=model.provider,
-                model=model.model,
-                connection_id=turn.connection.id,
-                connection_name=turn.connection.name,
-                outcome="failed",
+            _call_record(
+                turn,
+                outcome,
+                "failed",
+                latency,
                 status=error.status,
                 error_class=error.error_class,
                 error_message=message,
-                latency_ms=latency,
-                started_ms=_ms(turn.started - outcome.started),
-                capacity_ms=turn.capacity_ms,
             )
         )
 
@@ -890,19 +913,14 @@ class Pipeline:
         """``turn``'s call was stopped because the client left: not the provider's failure,
         so the error-rate windows do not count it."""
         self._attempted(turn, outcome)
-        model = turn.attempt.model
         outcome.record.attempts.append(
-            AttemptRecord(
-                provider=model.provider,
-                model=model.model,
-                connection_id=turn.connection.id,
-                connection_name=turn.connection.name,
-                outcome="cancelled",
+            _call_record(
+                turn,
+                outcome,
+                "cancelled",
+                _ms_since(turn.started),
                 error_class=CLIENT_CLOSED,
                 error_message=_CLIENT_CLOSED_MESSAGE,
-                latency_ms=_ms_since(turn.started),
-                started_ms=_ms(turn.started - outcome.started),
-                capacity_ms=turn.capacity_ms,
             )
         )
 
@@ -915,19 +933,7 @@ class Pipeline:
         self._attempted(turn, outcome)
         record = outcome.record
         record.error_class = record.error_message = None
-        record.attempts.append(
-            AttemptRecord(
-                provider=model.provider,
-                model=model.model,
-                connection_id=turn.connection.id,
-                connection_name=turn.connection.name,
-                outcome="ok",
-                status=200,
-                latency_ms=latency,
-                started_ms=_ms(turn.started - outcome.started),
-                capacity_ms=turn.capacity_ms,
-            )
-        )
+        record.attempts.append(_call_record(turn, outcome, "ok", latency, status=200))
 
     @staticmethod
     def _attempted(turn: Turn[C], outcome: Outcome) -> None:

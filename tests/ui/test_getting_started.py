@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from switchboard.testing import RunningGateway
 from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, login
 from tests.core.api.client import expect as expect_status
 from tests.ui.conftest import TIMEOUT_MS, SignInAs, serve_gateway, sign_in, unique
+from tests.ui.wizard_steps import continue_step, expect_step, secret_box
 
 UPSTREAM_KEY = "sk-upstream-for-the-wizard"
 FAKE_ANSWER = "Hello from the fake."
@@ -55,21 +56,6 @@ def empty_page(browser: Browser, empty_gateway: RunningGateway) -> Iterator[Page
     context.close()
 
 
-def _continue(page: Page) -> None:
-    page.get_by_role("button", name="Continue").click()
-
-
-def _step(page: Page, title: str) -> None:
-    expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
-
-
-def _secret_box(page: Page, label: str) -> Locator:
-    """A password box (no ARIA role) by its label; a required one's label ends with " *"."""
-    return page.locator("input[type=password]").and_(
-        page.get_by_label(re.compile(f"^{re.escape(label)}( \\*)?$"))
-    )
-
-
 def _snippet(page: Page, tab: str) -> str:
     page.get_by_role("tab", name=tab).click()
     code = page.get_by_role("tabpanel").get_by_label(f"{tab} snippet", exact=True)
@@ -90,38 +76,38 @@ def test_the_wizard_takes_an_empty_gateway_to_a_key_whose_snippets_answer(
     expect(page.get_by_role("heading", name="No workspaces yet")).to_be_visible()
     page.get_by_role("link", name="Getting started").first.click()
 
-    _step(page, "Your workspace")
+    expect_step(page, "Your workspace")
     expect(page.get_by_role("radio")).to_have_count(0)
     page.get_by_label("Name", exact=True).fill("acme")
     page.get_by_label("Description", exact=True).fill("Our first team")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "An environment")
+    expect_step(page, "An environment")
     expect(page.get_by_label("Name", exact=True)).to_have_value("production")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "A connection to a provider")
+    expect_step(page, "A connection to a provider")
     expect(page.get_by_label("Provider", exact=True)).to_have_value("openai")
     expect(page.get_by_label("Connection name", exact=True)).to_have_value("openai")
     page.get_by_label("Base URL", exact=True).fill(f"{openai_fake.url}/v1")
-    _secret_box(page, "API key").fill(UPSTREAM_KEY)
+    secret_box(page, "API key").fill(UPSTREAM_KEY)
     page.get_by_role("button", name="Add limit").click()
     page.get_by_label("Requests per period 1", exact=True).fill("600")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "A resource for your applications")
+    expect_step(page, "A resource for your applications")
     expect(page.get_by_label("Resource name", exact=True)).to_have_value("chat")
     page.get_by_label("Model", exact=True).fill("gpt-4o-mini")
     page.get_by_label("Add a fallback model", exact=True).check()
     expect(page.get_by_label("Fallback connection", exact=True)).to_have_value("openai")
     page.get_by_label("Fallback model", exact=True).fill("gpt-4o")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "An API key")
+    expect_step(page, "An API key")
     page.get_by_label("Key name", exact=True).fill("backend")
     page.get_by_role("button", name="Create API key").click()
 
-    _step(page, "Your gateway is ready")
+    expect_step(page, "Your gateway is ready")
     key = page.get_by_label("API key", exact=True).inner_text()
     assert key.startswith("sk-sb-")
 
@@ -198,32 +184,32 @@ def test_the_wizard_resumes_with_what_exists_and_survives_a_reload(
     )
     page = admin_page
     page.goto("/ui/getting-started")
-    _step(page, "Your workspace")
+    expect_step(page, "Your workspace")
     # Workspaces exist: the step offers them first.
     expect(page.get_by_role("radio", name="Use an existing workspace")).to_be_checked()
     main = page.get_by_role("main")
     main.get_by_label("Workspace", exact=True).select_option(workspace)
-    _continue(page)
-    _step(page, "An environment")
+    continue_step(page)
+    expect_step(page, "An environment")
     expect(main.get_by_label("Environment", exact=True)).to_have_value("staging")
-    _continue(page)
-    _step(page, "A connection to a provider")
+    continue_step(page)
+    expect_step(page, "A connection to a provider")
     expect(page.get_by_label("Connection", exact=True)).to_have_value("main")
-    _continue(page)
+    continue_step(page)
     # No resource yet: a new one, through the connection chosen.
-    _step(page, "A resource for your applications")
+    expect_step(page, "A resource for your applications")
     expect(page.get_by_role("radio")).to_have_count(0)
     page.reload()
-    _step(page, "A resource for your applications")
+    expect_step(page, "A resource for your applications")
     expect(page).to_have_url(re.compile(f"ws={workspace}.*env=staging.*connection=main"))
     page.get_by_label("Resource name", exact=True).fill("summarize")
     page.get_by_label("Model", exact=True).fill("gpt-4o")
-    _continue(page)
-    _step(page, "An API key")
+    continue_step(page)
+    expect_step(page, "An API key")
     # The steps done so far can be revisited, showing what was chosen.
     steps = page.get_by_role("list", name="Steps")
     steps.get_by_role("button", name="Back to connection: main").click()
-    _step(page, "A connection to a provider")
+    expect_step(page, "A connection to a provider")
     expect(page.get_by_role("radio", name="Use an existing connection")).to_be_checked()
 
 
@@ -235,22 +221,22 @@ def test_server_errors_show_beside_their_fields(admin_api: Api, admin_page: Page
     page.get_by_role("radio", name="Create a new workspace").check()
     name = page.get_by_label("Name", exact=True)
     name.fill(taken)
-    _continue(page)
+    continue_step(page)
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(name).to_have_accessible_description(re.compile("already exists"))
 
     name.fill(unique("fresh"))
-    _continue(page)
-    _step(page, "An environment")
-    _continue(page)
-    _step(page, "A connection to a provider")
+    continue_step(page)
+    expect_step(page, "An environment")
+    continue_step(page)
+    expect_step(page, "A connection to a provider")
     base_url = page.get_by_label("Base URL", exact=True)
     base_url.fill("not a url")
-    _secret_box(page, "API key").fill("sk-anything")
-    _continue(page)
+    secret_box(page, "API key").fill("sk-anything")
+    continue_step(page)
     expect(base_url).to_have_attribute("aria-invalid", "true")
-    expect(_secret_box(page, "API key")).not_to_have_attribute("aria-invalid", "true")
-    _step(page, "A connection to a provider")
+    expect(secret_box(page, "API key")).not_to_have_attribute("aria-invalid", "true")
+    expect_step(page, "A connection to a provider")
 
 
 def test_a_read_only_user_is_offered_nothing_to_create(sign_in_as: SignInAs) -> None:

@@ -28,6 +28,7 @@ from switchboard.testing.fakes.openai import OpenAIFake
 from tests.core.api.client import ADMIN_PASSWORD, Api, Transcript, login
 from tests.core.api.client import expect as expect_status
 from tests.ui.conftest import TIMEOUT_MS, Screenshot, serve_gateway
+from tests.ui.wizard_steps import continue_step, expect_step, secret_box
 
 OPENAI_KEY = "sk-upstream-openai-journey"
 ANTHROPIC_KEY = "sk-ant-upstream-journey"
@@ -72,21 +73,6 @@ def journey_page(browser: Browser, gateway: RunningGateway) -> Iterator[Page]:
     context.close()
 
 
-def _continue(page: Page) -> None:
-    page.get_by_role("button", name="Continue").click()
-
-
-def _step(page: Page, title: str) -> None:
-    expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
-
-
-def _secret_box(page: Page, label: str) -> Locator:
-    """A password box (no ARIA role) by its label; a required one's label ends with " *"."""
-    return page.locator("input[type=password]").and_(
-        page.get_by_label(re.compile(f"^{re.escape(label)}( \\*)?$"))
-    )
-
-
 def _section(page: Page, heading: str) -> Locator:
     """The editor's card under the heading ``heading``."""
     return page.get_by_role("heading", name=heading, level=2, exact=True).locator("..")
@@ -129,31 +115,31 @@ def test_an_admin_goes_from_an_empty_gateway_to_a_protected_resource_and_its_usa
     expect(workspace_choice.locator("option")).to_have_text(["No workspace yet"])
 
     # -- The wizard: workspace, environment, connection to server A, resource, key.
-    _step(page, "Your workspace")
+    expect_step(page, "Your workspace")
     main.get_by_label("Name", exact=True).fill("acme")
-    _continue(page)
-    _step(page, "An environment")
+    continue_step(page)
+    expect_step(page, "An environment")
     expect(main.get_by_label("Name", exact=True)).to_have_value("production")
     # The shell's selector offers the new workspace at once, without a reload.
     expect(workspace_choice.locator("option", has_text="acme")).to_have_count(1)
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "A connection to a provider")
+    expect_step(page, "A connection to a provider")
     expect(main.get_by_label("Provider", exact=True)).to_have_value("openai")
     main.get_by_label("Base URL", exact=True).fill(f"{server_a.url}/v1")
-    _secret_box(page, "API key").fill(OPENAI_KEY)
+    secret_box(page, "API key").fill(OPENAI_KEY)
     screenshot(page, "journey-wizard-connection")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "A resource for your applications")
+    expect_step(page, "A resource for your applications")
     expect(main.get_by_label("Resource name", exact=True)).to_have_value("chat")
     main.get_by_label("Model", exact=True).fill("gpt-4o-mini")
-    _continue(page)
+    continue_step(page)
 
-    _step(page, "An API key")
+    expect_step(page, "An API key")
     main.get_by_label("Key name", exact=True).fill("support-bot")
     page.get_by_role("button", name="Create API key").click()
-    _step(page, "Your gateway is ready")
+    expect_step(page, "Your gateway is ready")
     shown = main.get_by_label("API key", exact=True).inner_text()
     page.get_by_role("button", name="Copy api key").click()
     key: str = page.evaluate("navigator.clipboard.readText()")

@@ -41,6 +41,37 @@ function culprit(param: string | null | undefined): { row: number; box: string |
 
 const toLimit = (text: string): number | null => (text.trim() === "" ? null : Number(text));
 
+/** One limit's box (requests or tokens per period): empty means no limit. */
+function LimitInput({
+  label,
+  value,
+  disabled,
+  invalid,
+  onChange,
+}: {
+  label: string;
+  value: number | null | undefined;
+  disabled: boolean | undefined;
+  invalid: boolean | undefined;
+  onChange: (limit: number | null) => void;
+}) {
+  return (
+    <input
+      className="input"
+      type="number"
+      min={1}
+      step={1}
+      inputMode="numeric"
+      placeholder="No limit"
+      aria-label={label}
+      value={value ?? ""}
+      disabled={disabled}
+      aria-invalid={invalid}
+      onChange={(event) => onChange(toLimit(event.target.value))}
+    />
+  );
+}
+
 export function CapacityEditor({
   label,
   value,
@@ -111,31 +142,19 @@ export function CapacityEditor({
                     </option>
                   ))}
                 </select>
-                <input
-                  className="input"
-                  type="number"
-                  min={1}
-                  step={1}
-                  inputMode="numeric"
-                  placeholder="No limit"
-                  aria-label={`Requests per period ${n}`}
-                  value={entry.requests ?? ""}
+                <LimitInput
+                  label={`Requests per period ${n}`}
+                  value={entry.requests}
                   disabled={disabled}
-                  aria-invalid={invalid(index, "requests")}
-                  onChange={(event) => update(index, { requests: toLimit(event.target.value) })}
+                  invalid={invalid(index, "requests")}
+                  onChange={(requests) => update(index, { requests })}
                 />
-                <input
-                  className="input"
-                  type="number"
-                  min={1}
-                  step={1}
-                  inputMode="numeric"
-                  placeholder="No limit"
-                  aria-label={`Tokens per period ${n}`}
-                  value={entry.tokens ?? ""}
+                <LimitInput
+                  label={`Tokens per period ${n}`}
+                  value={entry.tokens}
                   disabled={disabled}
-                  aria-invalid={invalid(index, "tokens")}
-                  onChange={(event) => update(index, { tokens: toLimit(event.target.value) })}
+                  invalid={invalid(index, "tokens")}
+                  onChange={(tokens) => update(index, { tokens })}
                 />
                 {disabled ? (
                   <span />

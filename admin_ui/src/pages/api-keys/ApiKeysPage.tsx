@@ -2,7 +2,7 @@
 // Routes (under /w/:ws/e/:env/api-keys): "" list, "new", ":name", ":name/edit".
 
 import { useState } from "react";
-import { useLocation, useNavigate, useParams, Route, Routes } from "react-router-dom";
+import { useLocation, useNavigate, useParams } from "react-router-dom";
 import { envPath, seg } from "../../api/client";
 import type { ApiKey, ApiKeyCreated, Page } from "../../api/types";
 import {
@@ -15,7 +15,8 @@ import {
   PageHeader,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
-import { scopePath, useEnvironmentScope, type Scope } from "../../layout/scope";
+import { EnvironmentAreaRoutes } from "../../layout/AreaRoutes";
+import { scopePath, type Scope } from "../../layout/scope";
 import { Can } from "../../permissions/Permissions";
 import { apiKeyResource } from "../../permissions/resources";
 import { formatTime, relativeTime } from "../connections/format";
@@ -142,14 +143,5 @@ function ShowKey({ scope }: { scope: Scope }) {
 }
 
 export default function ApiKeysPage() {
-  const scope = useEnvironmentScope();
-  const key = `${scope.workspace}/${scope.environment}`;
-  return (
-    <Routes>
-      <Route index element={<ApiKeyList key={key} scope={scope} />} />
-      <Route path="new" element={<NewKey key={key} scope={scope} />} />
-      <Route path=":name" element={<ShowKey key={key} scope={scope} />} />
-      <Route path=":name/edit" element={<EditKey key={key} scope={scope} />} />
-    </Routes>
-  );
+  return <EnvironmentAreaRoutes list={ApiKeyList} create={NewKey} show={ShowKey} edit={EditKey} />;
 }

@@ -11,14 +11,13 @@ import {
   CapacityEditor,
   CheckboxField,
   FormError,
-  SchemaForm,
   SelectField,
   TextArea,
   TextField,
-  schemaErrors,
   useForm,
 } from "../../components";
 import { scopePath, type Scope } from "../../layout/scope";
+import { ConnectionSettingsFields } from "./ConnectionSettingsFields";
 import { ModelsEditor } from "./ModelsEditor";
 
 interface Values extends Record<string, unknown> {
@@ -80,12 +79,6 @@ export function ConnectionForm({
   const provider = providers.find((p) => p.name === values.provider);
   const listPath = envPath(scope.workspace, scope.environment, "/connections");
 
-  const settingsErrors = provider
-    ? schemaErrors(form.errorFor, form.error, "settings", provider.settingsSchema)
-    : { fields: {}, whole: undefined };
-  const credentialErrors = provider
-    ? schemaErrors(form.errorFor, form.error, "credentials", provider.credentialsSchema)
-    : { fields: {}, whole: undefined };
   const capacityError = form.errorFor("capacity") ?? undefined;
   const errorParam = form.error instanceof ApiError ? form.error.param : null;
 
@@ -152,35 +145,18 @@ export function ConnectionForm({
 
       {provider ? (
         <>
-          <section className="form-section" aria-labelledby="connection-settings-title">
-            <h2 id="connection-settings-title">Settings</h2>
-            <SchemaForm
-              idPrefix="connection-settings"
-              schema={provider.settingsSchema}
-              value={values.settings}
-              onChange={(settings) => form.setValue("settings", settings)}
-              errors={settingsErrors.fields}
-              error={settingsErrors.whole}
-            />
-          </section>
-          <section className="form-section" aria-labelledby="connection-credentials-title">
-            <h2 id="connection-credentials-title">Credentials</h2>
-            <p className="field-hint">
-              {connection
+          <ConnectionSettingsFields
+            form={form}
+            provider={provider}
+            idPrefix="connection"
+            as="section"
+            credentialsHint={
+              connection
                 ? "Stored encrypted and never shown again. Leave every box empty to keep the current credentials; filling any replaces them all."
-                : "Stored encrypted and never shown again."}
-            </p>
-            <SchemaForm
-              idPrefix="connection-credentials"
-              schema={provider.credentialsSchema}
-              value={values.credentials}
-              onChange={(credentials) => form.setValue("credentials", credentials)}
-              errors={credentialErrors.fields}
-              error={credentialErrors.whole}
-              secret
-              setFields={connection?.credentialFields ?? []}
-            />
-          </section>
+                : "Stored encrypted and never shown again."
+            }
+            setCredentialFields={connection?.credentialFields ?? []}
+          />
           <section className="form-section" aria-labelledby="connection-limits-title">
             <h2 id="connection-limits-title">Models and capacity</h2>
             <ModelsEditor

@@ -1,7 +1,7 @@
 // Connections of an environment: the provider accounts it calls.
 // Routes (under /w/:ws/e/:env/connections): "" list, "new", ":name", ":name/edit".
 
-import { Link, Route, Routes, useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { envPath, seg } from "../../api/client";
 import type { Connection, Page, Provider } from "../../api/types";
 import {
@@ -15,7 +15,8 @@ import {
   capacitySummary,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
-import { scopePath, useEnvironmentScope, type Scope } from "../../layout/scope";
+import { EnvironmentAreaRoutes } from "../../layout/AreaRoutes";
+import { scopePath, type Scope } from "../../layout/scope";
 import { Can } from "../../permissions/Permissions";
 import { connectionResource } from "../../permissions/resources";
 import { ConnectionDetail } from "./ConnectionDetail";
@@ -146,14 +147,5 @@ function ShowConnection({ scope }: { scope: Scope }) {
 }
 
 export default function ConnectionsPage() {
-  const scope = useEnvironmentScope();
-  const key = `${scope.workspace}/${scope.environment}`;
-  return (
-    <Routes>
-      <Route index element={<ConnectionList key={key} scope={scope} />} />
-      <Route path="new" element={<NewConnection key={key} scope={scope} />} />
-      <Route path=":name" element={<ShowConnection key={key} scope={scope} />} />
-      <Route path=":name/edit" element={<EditConnection key={key} scope={scope} />} />
-    </Routes>
-  );
+  return <EnvironmentAreaRoutes list={ConnectionList} create={NewConnection} show={ShowConnection} edit={EditConnection} />;
 }

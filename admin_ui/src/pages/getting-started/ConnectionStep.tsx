@@ -9,18 +9,17 @@ import {
   FormError,
   Loading,
   Notice,
-  SchemaForm,
   SelectField,
   TextField,
-  schemaErrors,
   useForm,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
 import type { Scope } from "../../layout/scope";
 import { useCan } from "../../permissions/Permissions";
 import { connectionResource } from "../../permissions/resources";
+import { ConnectionSettingsFields } from "../connections/ConnectionSettingsFields";
 import type { StepProps } from "./TenancySteps";
-import { initialMode, ModeChoice, StepFrame, type Mode } from "./wizard";
+import { ExistingChoice, initialMode, StepFrame, type Mode } from "./wizard";
 
 interface Values extends Record<string, unknown> {
   mode: Mode;
@@ -60,12 +59,6 @@ function ConnectionForm({
   });
   const { values } = form;
   const provider = providers.find((p) => p.name === values.provider);
-  const settingsErrors = provider
-    ? schemaErrors(form.errorFor, form.error, "settings", provider.settingsSchema)
-    : { fields: {}, whole: undefined };
-  const credentialErrors = provider
-    ? schemaErrors(form.errorFor, form.error, "credentials", provider.credentialsSchema)
-    : { fields: {}, whole: undefined };
 
   const onSubmit = form.submit(async (v) => {
     if (v.mode === "existing") {
@@ -96,23 +89,17 @@ function ConnectionForm({
       busy={form.submitting}
       canSubmit={!stuck}
     >
-      {stuck ? <Notice tone="warning">This environment has no connection and you may not create one.</Notice> : null}
-      {names.length > 0 && mayCreate ? (
-        <ModeChoice
-          legend="A new or an existing connection"
-          mode={values.mode}
-          onChange={(mode) => form.setValue("mode", mode)}
-          newLabel="Create a new connection"
-          existingLabel="Use an existing connection"
-        />
-      ) : null}
-      {values.mode === "existing" && !stuck ? (
-        <SelectField
+      {stuck ? (
+        <Notice tone="warning">This environment has no connection and you may not create one.</Notice>
+      ) : (
+        <ExistingChoice
+          form={form}
+          kind="connection"
           label="Connection"
           options={connections.map((c) => ({ value: c.name, label: `${c.name} (${c.provider})` }))}
-          {...form.field("existing")}
+          mayCreate={mayCreate}
         />
-      ) : null}
+      )}
       {values.mode === "new" ? (
         <>
           <SelectField
@@ -142,30 +129,13 @@ function ConnectionForm({
           />
           {provider ? (
             <>
-              <fieldset className="wizard-group">
-                <legend>Settings</legend>
-                <SchemaForm
-                  idPrefix="wizard-settings"
-                  schema={provider.settingsSchema}
-                  value={values.settings}
-                  onChange={(settings) => form.setValue("settings", settings)}
-                  errors={settingsErrors.fields}
-                  error={settingsErrors.whole}
-                />
-              </fieldset>
-              <fieldset className="wizard-group">
-                <legend>Credentials</legend>
-                <p className="field-hint">Stored encrypted; never shown again.</p>
-                <SchemaForm
-                  idPrefix="wizard-credentials"
-                  schema={provider.credentialsSchema}
-                  value={values.credentials}
-                  onChange={(credentials) => form.setValue("credentials", credentials)}
-                  errors={credentialErrors.fields}
-                  error={credentialErrors.whole}
-                  secret
-                />
-              </fieldset>
+              <ConnectionSettingsFields
+                form={form}
+                provider={provider}
+                idPrefix="wizard"
+                as="fieldset"
+                credentialsHint="Stored encrypted; never shown again."
+              />
               <CapacityEditor
                 label="Capacity (optional)"
                 hint="What this account may use, e.g. its rate limits. Requests over a limit wait or go to a fallback."

@@ -19,7 +19,7 @@ import type { Scope } from "../../layout/scope";
 import { useCan } from "../../permissions/Permissions";
 import { aiResourceResource } from "../../permissions/resources";
 import type { StepProps } from "./TenancySteps";
-import { initialMode, ModeChoice, StepFrame, type Mode } from "./wizard";
+import { ExistingChoice, initialMode, StepFrame, type Mode } from "./wizard";
 
 interface Values extends Record<string, unknown> {
   mode: Mode;
@@ -123,23 +123,17 @@ function ResourceForm({
       busy={form.submitting}
       canSubmit={!stuck}
     >
-      {stuck ? <Notice tone="warning">This environment has no resource and you may not create one.</Notice> : null}
-      {names.length > 0 && mayCreate ? (
-        <ModeChoice
-          legend="A new or an existing resource"
-          mode={values.mode}
-          onChange={(mode) => form.setValue("mode", mode)}
-          newLabel="Create a new resource"
-          existingLabel="Use an existing resource"
-        />
-      ) : null}
-      {values.mode === "existing" && !stuck ? (
-        <SelectField
+      {stuck ? (
+        <Notice tone="warning">This environment has no resource and you may not create one.</Notice>
+      ) : (
+        <ExistingChoice
+          form={form}
+          kind="resource"
           label="Resource"
           options={resources.map((r) => ({ value: r.name, label: `${r.name} (${r.model.model})` }))}
-          {...form.field("existing")}
+          mayCreate={mayCreate}
         />
-      ) : null}
+      )}
       {values.mode === "new" ? (
         <>
           <TextField

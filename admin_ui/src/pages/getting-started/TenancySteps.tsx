@@ -7,7 +7,6 @@ import {
   FormError,
   Loading,
   Notice,
-  SelectField,
   TextArea,
   TextField,
   useForm,
@@ -17,7 +16,7 @@ import { useApi } from "../../hooks/useApi";
 import { rememberedScope } from "../../layout/scope";
 import { useCan, usePermissionStore } from "../../permissions/Permissions";
 import { environmentResource, workspaceResource } from "../../permissions/resources";
-import { initialMode, ModeChoice, StepFrame, type Mode } from "./wizard";
+import { ExistingChoice, initialMode, StepFrame, type Mode } from "./wizard";
 
 export interface StepProps {
   number: number;
@@ -58,27 +57,19 @@ function TenancyFields({
   const Kind = kind === "workspace" ? "Workspace" : "Environment";
   return (
     <>
-      {names.length > 0 && mayCreate ? (
-        <ModeChoice
-          legend={`A new or an existing ${kind}`}
-          mode={values.mode}
-          onChange={(mode) => form.setValue("mode", mode)}
-          newLabel={`Create a new ${kind}`}
-          existingLabel={`Use an existing ${kind}`}
-        />
-      ) : null}
-      {values.mode === "existing" ? (
-        <SelectField
-          label={Kind}
-          options={names.map((name) => ({ value: name, label: name }))}
-          {...form.field("existing")}
-        />
-      ) : (
+      <ExistingChoice
+        form={form}
+        kind={kind}
+        label={Kind}
+        options={names.map((name) => ({ value: name, label: name }))}
+        mayCreate={mayCreate}
+      />
+      {values.mode === "new" ? (
         <>
           <TextField label="Name" autoComplete="off" required hint={nameHint} {...form.field("name")} />
           <TextArea label="Description" rows={2} {...form.field("description")} />
         </>
-      )}
+      ) : null}
     </>
   );
 }

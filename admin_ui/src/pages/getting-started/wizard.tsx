@@ -2,7 +2,7 @@
 // for, Back/Continue) and the choice between an object that exists and a new one.
 
 import { useId, type FormEvent, type ReactNode } from "react";
-import { Button } from "../../components";
+import { Button, SelectField, type FormState, type SelectOption } from "../../components";
 
 export type Mode = "existing" | "new";
 
@@ -79,6 +79,38 @@ export function ModeChoice({
         {existingLabel}
       </label>
     </fieldset>
+  );
+}
+
+/** The choice of a step's object: new or existing (when both are possible), and which one. */
+export function ExistingChoice<V extends Record<string, unknown> & { mode: Mode; existing: string }>({
+  form,
+  kind,
+  label,
+  options,
+  mayCreate,
+}: {
+  form: FormState<V>;
+  /** What the object is, in lower case: "connection". */
+  kind: string;
+  /** The label of the list of existing ones: "Connection". */
+  label: string;
+  options: SelectOption[];
+  mayCreate: boolean;
+}) {
+  return (
+    <>
+      {options.length > 0 && mayCreate ? (
+        <ModeChoice
+          legend={`A new or an existing ${kind}`}
+          mode={form.values.mode}
+          onChange={(mode) => form.setValue("mode", mode as V["mode"])}
+          newLabel={`Create a new ${kind}`}
+          existingLabel={`Use an existing ${kind}`}
+        />
+      ) : null}
+      {form.values.mode === "existing" ? <SelectField label={label} options={options} {...form.field("existing")} /> : null}
+    </>
   );
 }
 

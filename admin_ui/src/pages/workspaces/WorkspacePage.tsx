@@ -8,107 +8,20 @@ import type { Workspace, WorkspaceUpdate } from "../../api/types";
 import {
   Button,
   ButtonLink,
-  CheckboxField,
-  ConfirmDialog,
   EmptyState,
   ErrorBanner,
-  FormError,
   Loading,
-  Modal,
   PageHeader,
   Tabs,
-  TextArea,
-  TextField,
-  useForm,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
 import { forgetScope, rememberedScope, workspacePath } from "../../layout/scope";
 import { usePermissions, usePermissionStore } from "../../permissions/Permissions";
 import { workspaceResource } from "../../permissions/resources";
 import NotFoundPage from "../NotFoundPage";
+import { ForceDeleteDialog, NameDescriptionDialog } from "./dialogs";
 import { EnvironmentsPanel } from "./environments";
 import { MembersPanel, roleLabel } from "./members";
-
-function EditWorkspaceDialog({
-  workspace,
-  open,
-  onClose,
-  onSaved,
-}: {
-  workspace: Workspace;
-  open: boolean;
-  onClose: () => void;
-  onSaved: (workspace: Workspace) => void;
-}) {
-  const form = useForm({ name: workspace.name, description: workspace.description });
-  const close = () => {
-    form.reset({ name: workspace.name, description: workspace.description });
-    onClose();
-  };
-  const onSubmit = form.submit(async (values) => {
-    const body: WorkspaceUpdate = { name: values.name.trim(), description: values.description };
-    const saved = await api.patch<Workspace>(`/workspaces/${seg(workspace.name)}`, body);
-    onSaved(saved);
-  });
-  return (
-    <Modal open={open} title="Edit workspace" onClose={close}>
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <TextField
-          label="Name"
-          autoComplete="off"
-          required
-          hint="Renaming changes the names policies use for it (workspace:<name>)."
-          {...form.field("name")}
-        />
-        <TextArea label="Description" rows={3} {...form.field("description")} />
-        <FormError form={form} />
-        <div className="form-actions">
-          <Button type="submit" variant="primary" busy={form.submitting}>
-            Save changes
-          </Button>
-          <Button onClick={close}>Cancel</Button>
-        </div>
-      </form>
-    </Modal>
-  );
-}
-
-function DeleteWorkspaceDialog({
-  workspace,
-  open,
-  onClose,
-  onDeleted,
-}: {
-  workspace: string;
-  open: boolean;
-  onClose: () => void;
-  onDeleted: () => void;
-}) {
-  const [force, setForce] = useState(false);
-  return (
-    <ConfirmDialog
-      open={open}
-      title={`Delete workspace ${workspace}?`}
-      confirmLabel="Delete workspace"
-      onClose={() => {
-        setForce(false);
-        onClose();
-      }}
-      onConfirm={async () => {
-        await api.delete(`/workspaces/${seg(workspace)}`, { query: force ? { force: true } : undefined });
-        onDeleted();
-      }}
-    >
-      <p>Its members lose access and its applications stop working. This cannot be undone.</p>
-      <CheckboxField
-        label="Also delete its environments and everything in them"
-        hint="Without this, a workspace that still has environments is kept."
-        checked={force}
-        onChange={(event) => setForce(event.target.checked)}
-      />
-    </ConfirmDialog>
-  );
-}
 
 export default function WorkspacePage() {
   const { ws = "" } = useParams();
@@ -185,12 +98,18 @@ export default function WorkspacePage() {
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Tabs>
-      <EditWorkspaceDialog
+      <NameDescriptionDialog
         key={workspace.updatedAt}
-        workspace={workspace}
         open={editing}
+        title="Edit workspace"
+        initial={{ name: workspace.name, description: workspace.description }}
+        nameHint="Renaming changes the names policies use for it (workspace:<name>)."
+        descriptionRows={3}
+        submitLabel="Save changes"
         onClose={() => setEditing(false)}
-        onSaved={(saved) => {
+        save={async (values) => {
+          const body: WorkspaceUpdate = values;
+          const saved = await api.patch<Workspace>(`/workspaces/${seg(workspace.name)}`, body);
           setEditing(false);
           const remembered = rememberedScope();
           if (remembered?.workspace === workspace.name && saved.name !== workspace.name) forgetScope();
@@ -202,11 +121,16 @@ export default function WorkspacePage() {
           }
         }}
       />
-      <DeleteWorkspaceDialog
-        workspace={workspace.name}
+      <ForceDeleteDialog
         open={deleting}
+        title={`Delete workspace ${workspace.name}?`}
+        confirmLabel="Delete workspace"
+        warning="Its members lose access and its applications stop working. This cannot be undone."
+        forceLabel="Also delete its environments and everything in them"
+        forceHint="Without this, a workspace that still has environments is kept."
         onClose={() => setDeleting(false)}
-        onDeleted={() => {
+        remove={async (force) => {
+          await api.delete(`/workspaces/${seg(workspace.name)}`, { query: force ? { force: true } : undefined });
           if (rememberedScope()?.workspace === workspace.name) forgetScope();
           permissions.invalidate();
           navigate("/workspaces", { replace: true });

@@ -7,115 +7,22 @@ import type { Environment, EnvironmentCreate, Page } from "../../api/types";
 import {
   Button,
   ButtonLink,
-  CheckboxField,
-  ConfirmDialog,
   DataTable,
   EmptyState,
   ErrorBanner,
-  FormError,
   Loading,
-  Modal,
-  TextArea,
-  TextField,
-  useForm,
 } from "../../components";
 import { useApi } from "../../hooks/useApi";
 import { forgetScope, rememberedScope, scopePath } from "../../layout/scope";
 import { Can, usePermissions } from "../../permissions/Permissions";
 import { environmentResource } from "../../permissions/resources";
+import { ForceDeleteDialog, NameDescriptionDialog } from "./dialogs";
 
 const PAYLOAD_LABELS: Record<string, string> = {
   off: "No payloads",
   metadata: "Metadata",
   full: "Full payloads",
 };
-
-function NewEnvironmentDialog({
-  workspace,
-  open,
-  onClose,
-  onCreated,
-}: {
-  workspace: string;
-  open: boolean;
-  onClose: () => void;
-  onCreated: (environment: Environment) => void;
-}) {
-  const form = useForm({ name: "", description: "" });
-  const close = () => {
-    form.reset();
-    onClose();
-  };
-  const onSubmit = form.submit(async (values) => {
-    const body: EnvironmentCreate = { name: values.name.trim(), description: values.description };
-    const created = await api.post<Environment>(`/workspaces/${seg(workspace)}/environments`, body);
-    form.reset();
-    onCreated(created);
-  });
-  return (
-    <Modal open={open} title="New environment" onClose={close}>
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <TextField
-          label="Name"
-          autoComplete="off"
-          required
-          hint="For example production, staging or dev."
-          {...form.field("name")}
-        />
-        <TextArea label="Description" rows={2} {...form.field("description")} />
-        <FormError form={form} />
-        <div className="form-actions">
-          <Button type="submit" variant="primary" busy={form.submitting}>
-            Create environment
-          </Button>
-          <Button onClick={close}>Cancel</Button>
-        </div>
-      </form>
-    </Modal>
-  );
-}
-
-function DeleteEnvironmentDialog({
-  workspace,
-  environment,
-  onClose,
-  onDeleted,
-}: {
-  workspace: string;
-  environment: Environment | null;
-  onClose: () => void;
-  onDeleted: () => void;
-}) {
-  const [force, setForce] = useState(false);
-  const close = () => {
-    setForce(false);
-    onClose();
-  };
-  return (
-    <ConfirmDialog
-      open={environment !== null}
-      title={`Delete environment ${environment?.name ?? ""}?`}
-      confirmLabel="Delete environment"
-      onClose={close}
-      onConfirm={async () => {
-        if (!environment) return;
-        await api.delete(envPath(workspace, environment.name), { query: force ? { force: true } : undefined });
-        const remembered = rememberedScope();
-        if (remembered?.workspace === workspace && remembered.environment === environment.name) forgetScope();
-        setForce(false);
-        onDeleted();
-      }}
-    >
-      <p>Applications calling its resources stop working at once. This cannot be undone.</p>
-      <CheckboxField
-        label="Also delete its connections, resources and API keys"
-        hint="Without this, an environment that still holds any is kept."
-        checked={force}
-        onChange={(event) => setForce(event.target.checked)}
-      />
-    </ConfirmDialog>
-  );
-}
 
 export function EnvironmentsPanel({ workspace }: { workspace: string }) {
   const { data, error, loading, reload } = useApi<Page<Environment>>(
@@ -198,20 +105,36 @@ export function EnvironmentsPanel({ workspace }: { workspace: string }) {
           ]}
         />
       ) : null}
-      <NewEnvironmentDialog
-        workspace={workspace}
+      <NameDescriptionDialog
         open={creating}
+        title="New environment"
+        initial={{ name: "", description: "" }}
+        nameHint="For example production, staging or dev."
+        descriptionRows={2}
+        submitLabel="Create environment"
         onClose={() => setCreating(false)}
-        onCreated={() => {
+        save={async (values) => {
+          const body: EnvironmentCreate = values;
+          await api.post<Environment>(`/workspaces/${seg(workspace)}/environments`, body);
           setCreating(false);
           reload();
         }}
       />
-      <DeleteEnvironmentDialog
-        workspace={workspace}
-        environment={deleting}
+      <ForceDeleteDialog
+        open={deleting !== null}
+        title={`Delete environment ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete environment"
+        warning="Applications calling its resources stop working at once. This cannot be undone."
+        forceLabel="Also delete its connections, resources and API keys"
+        forceHint="Without this, an environment that still holds any is kept."
         onClose={() => setDeleting(null)}
-        onDeleted={reload}
+        remove={async (force) => {
+          if (!deleting) return;
+          await api.delete(envPath(workspace, deleting.name), { query: force ? { force: true } : undefined });
+          const remembered = rememberedScope();
+          if (remembered?.workspace === workspace && remembered.environment === deleting.name) forgetScope();
+          reload();
+        }}
       />
     </div>
   );

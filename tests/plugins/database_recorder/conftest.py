@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.db.models import RequestRecord as RecordRow
 from switchboard.records import AttemptRecord, RequestRecord
-from switchboard_database_recorder import DatabaseRecorder, RecorderOptions
+from switchboard_database_recorder.config import RecorderOptions
+from switchboard_database_recorder.recorder import DatabaseRecorder
 
 _serial = itertools.count()
 

@@ -9,7 +9,8 @@ import pytest
 import switchboard_database_recorder.plugin as plugin
 from switchboard.context import GatewayContext
 from switchboard.settings import load_settings
-from switchboard_database_recorder import DatabaseRecorder, RecorderOptions, options_from_env
+from switchboard_database_recorder.config import RecorderOptions, options_from_env
+from switchboard_database_recorder.recorder import DatabaseRecorder
 from switchboard_database_recorder.config import RecorderOptionsError
 
 

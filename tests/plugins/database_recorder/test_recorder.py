@@ -170,7 +170,8 @@ _DYING_PROCESS = textwrap.dedent(
     import asyncio, json, os, sys
     from pathlib import Path
     from switchboard.db.engine import create_engine
-    from switchboard_database_recorder import DatabaseRecorder, RecorderOptions
+    from switchboard_database_recorder.config import RecorderOptions
+    from switchboard_database_recorder.recorder import DatabaseRecorder
     from tests.plugins.database_recorder.conftest import make_record
 
     spool, port, how = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

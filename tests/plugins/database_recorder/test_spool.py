@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from switchboard_database_recorder import Spool
+from switchboard_database_recorder.spool import Spool
 from tests.plugins.database_recorder.conftest import make_record
 
 

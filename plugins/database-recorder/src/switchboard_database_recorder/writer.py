@@ -30,12 +30,20 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.records import RequestRecord
-from switchboard_database_recorder.loop_sqlite import ROWS_PER_STATEMENT, LoopSqlite, sqlite_file_of
 from switchboard_database_recorder.rows import Row, RowStatements, new_ids, statements_for
+from switchboard_database_recorder.sqlite_writer import SqliteWriterProcess, sqlite_file_of
 
 __all__ = ["BatchWriter", "DatabaseDown", "WriteResult"]
 
 log = logging.getLogger("switchboard_database_recorder")
+
+
+Batch = Sequence[Any]
+"""What one write takes: rows (:data:`~.rows.Row`) for the engine, or the records themselves
+for the SQLite writer process, which builds their rows."""
+
+ROWS_PER_TURN = 32
+"""Rows built between two turns of the event loop (~80 µs of work)."""
 
 
 class DatabaseDown(Exception):
@@ -59,7 +67,7 @@ def _is_bad_row(error: BaseException) -> bool:
         return False
     if isinstance(error, sa_exc.DataError | sa_exc.IntegrityError):
         return True
-    # The loop's own SQLite connection (see .loop_sqlite) raises the driver's errors.
+    # The SQLite writer process (see .sqlite_writer) reports what SQLite refused so.
     if isinstance(error, sqlite3.DataError | sqlite3.IntegrityError | sqlite3.InterfaceError):
         return True
     sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
@@ -119,18 +127,38 @@ class BatchWriter:
         self.engine = engine
         self.timeout = timeout
         self.statements: RowStatements = statements_for(engine.dialect.name)
-        # A SQLite file is written from the event loop's thread (see .loop_sqlite).
+        # A SQLite file is written by a process of its own (see .sqlite_writer).
         path = sqlite_file_of(engine.url.database) if engine.dialect.name == "sqlite" else None
-        self._loop_sqlite = LoopSqlite(path) if path is not None else None
+        self.sqlite_process = SqliteWriterProcess(path) if path is not None else None
 
     async def aclose(self) -> None:
-        """Release what the writer holds of its own (the loop's SQLite connection)."""
-        if self._loop_sqlite is not None:
-            await self._loop_sqlite.aclose()
+        """Release what the writer holds of its own (the SQLite writer process)."""
+        if self.sqlite_process is not None:
+            await self.sqlite_process.aclose()
 
     async def write(self, records: Sequence[RequestRecord]) -> WriteResult:
         """Store ``records`` (idempotently); raise :class:`DatabaseDown` when the database
         cannot take them. Bad rows are logged and skipped."""
+        touches = self._touches(records)
+        batch: Batch
+        if self.sqlite_process is not None:
+            # The writer process builds the rows itself.
+            batch, ids, skipped = records, [r.request_id for r in records], 0
+        else:
+            batch, ids, skipped = await self._rows(records)
+        if not batch:
+            return WriteResult(0, skipped)
+        try:
+            await self._execute(batch, touches)
+        except Exception as error:
+            if not _is_bad_row(error):
+                raise DatabaseDown(_reason(error, self.engine.url.password)) from error
+            skipped += await self._split(batch, ids, error)
+            await self._execute([], touches)
+        return WriteResult(len(batch) - skipped, skipped)
+
+    async def _rows(self, records: Sequence[RequestRecord]) -> tuple[list[Row], list[str], int]:
+        """The rows of ``records``, their request ids, and how many could not be made rows."""
         rows: list[Row] = []
         ids: list[str] = []
         skipped = 0
@@ -138,7 +166,7 @@ class BatchWriter:
         for count, (record, row_id) in enumerate(
             zip(records, new_ids(len(records)), strict=True), start=1
         ):
-            if count % ROWS_PER_STATEMENT == 0:
+            if count % ROWS_PER_TURN == 0:
                 # Building a batch's rows takes ~2.5 µs each: in slices, between requests.
                 await asyncio.sleep(0)
             try:
@@ -148,17 +176,7 @@ class BatchWriter:
                 skipped += 1
                 continue
             ids.append(record.request_id)
-        touches = self._touches(records)
-        if not rows:
-            return WriteResult(0, skipped)
-        try:
-            await self._execute(rows, touches)
-        except Exception as error:
-            if not _is_bad_row(error):
-                raise DatabaseDown(_reason(error, self.engine.url.password)) from error
-            skipped += await self._split(rows, ids, error)
-            await self._execute([], touches)
-        return WriteResult(len(rows) - skipped, skipped)
+        return rows, ids, skipped
 
     async def probe(self) -> bool:
         """Whether the database answers ``SELECT 1`` within the write timeout."""
@@ -183,18 +201,14 @@ class BatchWriter:
         stamp = self.statements.stamp
         return [(stamp(newest[key]), key) for key in sorted(newest)]
 
-    async def _execute(self, rows: list[Row], touches: list[tuple[Any, str]]) -> None:
-        if self._loop_sqlite is not None:
-            # Never blocked on a lock (it gives up at the timeout itself), never abandoned:
-            # a transaction left open on the loop's connection would refuse the next one.
-            statements = self.statements
-            await self._loop_sqlite.write(
-                statements.insert_of, rows, statements.touch, touches, lock_wait=self.timeout
-            )
+    async def _execute(self, batch: Batch, touches: list[tuple[Any, str]]) -> None:
+        if self.sqlite_process is not None:
+            # The process bounds its own wait for the lock, and is stopped when it overruns.
+            await self.sqlite_process.write(batch, touches, lock_wait=self.timeout)
             return
-        await _bounded(self._transaction(rows, touches), self.timeout)
+        await _bounded(self._transaction(batch, touches), self.timeout)
 
-    async def _transaction(self, rows: list[Row], touches: list[tuple[Any, str]]) -> None:
+    async def _transaction(self, rows: Sequence[Row], touches: list[tuple[Any, str]]) -> None:
         statements = self.statements
         async with self.engine.begin() as connection:
             step = statements.rows_per_insert
@@ -208,25 +222,25 @@ class BatchWriter:
             if touches:
                 await connection.exec_driver_sql(self.statements.touch, touches)
 
-    async def _split(self, rows: list[Row], ids: list[str], error: BaseException) -> int:
-        """``rows`` failed together with ``error``: skip the row if it is alone, else write
+    async def _split(self, batch: Batch, ids: list[str], error: BaseException) -> int:
+        """``batch`` failed together with ``error``: skip its row if it is alone, else write
         each half on its own. Returns how many rows were skipped."""
-        if len(rows) == 1:
+        if len(batch) == 1:
             log.error(
                 "request %s not recorded, the database refused it: %s", ids[0], _reason(error)
             )
             return 1
-        middle = len(rows) // 2
-        first = await self._isolate(rows[:middle], ids[:middle])
-        return first + await self._isolate(rows[middle:], ids[middle:])
+        middle = len(batch) // 2
+        first = await self._isolate(batch[:middle], ids[:middle])
+        return first + await self._isolate(batch[middle:], ids[middle:])
 
-    async def _isolate(self, rows: list[Row], ids: list[str]) -> int:
-        """Write ``rows``; when a row is bad, split them until the bad ones stand alone.
+    async def _isolate(self, batch: Batch, ids: list[str]) -> int:
+        """Write ``batch``; when a row is bad, split it until the bad ones stand alone.
         Raises :class:`DatabaseDown` when the database goes away meanwhile."""
         try:
-            await self._execute(rows, [])
+            await self._execute(batch, [])
         except Exception as error:
             if not _is_bad_row(error):
                 raise DatabaseDown(_reason(error, self.engine.url.password)) from error
-            return await self._split(rows, ids, error)
+            return await self._split(batch, ids, error)
         return 0

@@ -16,8 +16,9 @@ from switchboard.policy import RoleGrant
 from switchboard.settings import Settings
 
 if TYPE_CHECKING:
-    import aiohttp
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from switchboard.http_client import HttpClient
 
 __all__ = ["GatewayContext", "Principal", "RequestInfo"]
 
@@ -94,7 +95,7 @@ class GatewayContext:
     settings: Settings
     database: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
     """Sessions on the gateway's database; set at startup, before registration hooks run."""
-    _http: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _http: HttpClient | None = field(default=None, repr=False)
 
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         """The database session factory (raises before startup has opened the database)."""
@@ -108,16 +109,12 @@ class GatewayContext:
         return Path(self.settings.data_dir)
 
     @property
-    def http(self) -> aiohttp.ClientSession:
-        """The shared upstream client (aiohttp: httpx's pool collapses under concurrency)."""
+    def http(self) -> HttpClient:
+        """The shared upstream client (see :mod:`switchboard.http_client`)."""
         if self._http is None or self._http.closed:
-            import aiohttp
+            from switchboard.http_client import HttpClient
 
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
-                auto_decompress=True,
-            )
+            self._http = HttpClient(limit=512)
         return self._http
 
     async def aclose(self) -> None:

@@ -1,14 +1,14 @@
 """What every HTTP provider plugin needs to talk to its upstream the same way.
 
-- :func:`client_timeout`: a connection's time limits as aiohttp's.
 - :func:`error_class_for` and :func:`retry_after`: an HTTP failure as the gateway's class.
-- :func:`translated_errors`: turns aiohttp's and asyncio's exceptions into
+- :func:`translated_errors`: turns the HTTP client's and asyncio's exceptions into
   :class:`ProviderError` (timeouts and network failures), so fallback works the same for all.
 - :func:`sse_events`: server-sent events from a streamed response.
 - :func:`parse_duration`: ``"6m0s"``-style durations from rate-limit headers.
 
-The shared client is aiohttp (one pooled session per process, :class:`GatewayContext.http`):
-measured here, httpx's pool collapses under concurrency (see the README).
+The shared client is :class:`switchboard.http_client.HttpClient` (one per process,
+:attr:`GatewayContext.http`): measured here, aiohttp's client took a third of the event
+loop's time and httpx's pool collapses under concurrency (see the README).
 """
 
 from __future__ import annotations
@@ -19,21 +19,18 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import aiohttp
-import aiohttp.http_exceptions
 import msgspec
 
-from switchboard.interfaces.provider import ErrorClass, ProviderError, Timeouts
+from switchboard.http_client import ConnectFailed, Disconnected, HttpClientError
+from switchboard.interfaces.provider import ErrorClass, ProviderError
 
 if TYPE_CHECKING:
-    from aiohttp import ClientResponse
+    from switchboard.http_client import Response
 
 __all__ = [
     "SSEEvent",
-    "client_timeout",
     "error_class_for",
     "parse_duration",
     "response_lines",
@@ -41,17 +38,6 @@ __all__ = [
     "sse_events",
     "translated_errors",
 ]
-
-
-@lru_cache(maxsize=256)
-def client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
-    """aiohttp's limits: ``sock_read`` bounds the wait for the first byte and any later gap.
-
-    Cached: connections share a handful of distinct limits, and this runs per call.
-    """
-    return aiohttp.ClientTimeout(
-        total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.first_byte
-    )
 
 
 def error_class_for(status: int) -> ErrorClass:
@@ -118,21 +104,17 @@ def translated_errors(provider: str) -> Iterator[None]:
         yield
     except ProviderError:
         raise
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise ProviderError(
-            "timeout", f"{provider} did not answer in time ({type(exc).__name__})"
-        ) from None
-    except aiohttp.ClientConnectorError as exc:
+    except TimeoutError as exc:
+        raise ProviderError("timeout", f"{provider} did not answer in time ({exc})") from None
+    except ConnectFailed as exc:
         # The reason only: the upstream's address is internal and reaches API callers.
         errno = exc.os_error.errno
         reason = os.strerror(errno) if errno else type(exc.os_error).__name__
         raise ProviderError("network", f"cannot connect to {provider}: {reason}") from None
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        raise ProviderError(
-            "network", f"{provider} closed the connection mid-answer ({type(exc).__name__})"
-        ) from None
-    except (aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError) as exc:
-        raise ProviderError("network", f"{provider} request failed: {type(exc).__name__}") from None
+    except Disconnected:
+        raise ProviderError("network", f"{provider} closed the connection mid-answer") from None
+    except HttpClientError as exc:
+        raise ProviderError("network", f"{provider} request failed: {exc}") from None
 
 
 class SSEEvent(msgspec.Struct, frozen=True):
@@ -142,12 +124,11 @@ class SSEEvent(msgspec.Struct, frozen=True):
     data: str
 
 
-async def response_lines(response: ClientResponse) -> AsyncIterator[str]:
+async def response_lines(response: Response) -> AsyncIterator[str]:
     """The lines of a streamed body, without their line ends, however long they are.
 
-    Reads raw blocks rather than aiohttp's ``readline`` (capped at 128 KiB, and raising an
-    exception outside ``ClientError``); decodes leniently, so one invalid byte from a
-    provider becomes U+FFFD for the JSON decoder to judge instead of escaping as an error.
+    Decodes leniently, so one invalid byte from a provider becomes U+FFFD for the JSON
+    decoder to judge instead of escaping as an error.
     """
     pending = bytearray()
     async for block in response.content.iter_any():
@@ -159,7 +140,7 @@ async def response_lines(response: ClientResponse) -> AsyncIterator[str]:
         yield pending.decode("utf-8", "replace").rstrip("\r")
 
 
-async def sse_events(response: ClientResponse) -> AsyncIterator[SSEEvent]:
+async def sse_events(response: Response) -> AsyncIterator[SSEEvent]:
     """The events of a ``text/event-stream`` body, as the HTML spec frames them."""
     event, data = "", list[str]()
     async for line in response_lines(response):

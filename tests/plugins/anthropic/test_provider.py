@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
-import aiohttp
 import msgspec
 import pytest
 
@@ -16,6 +15,7 @@ from switchboard.dataplane.openai_types import (
     ChatMessage,
     EmbeddingRequest,
 )
+from switchboard.http_client import HttpClient
 from switchboard.interfaces.provider import EmbeddingCall, ProviderCall, ProviderError
 from switchboard.testing.fakes import Reply
 from switchboard.testing.fakes.anthropic import AnthropicFake
@@ -32,14 +32,14 @@ def fake() -> Iterator[AnthropicFake]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http() -> AsyncIterator[HttpClient]:
+    async with HttpClient() as session:
         yield session
 
 
 def make_call(
     fake: AnthropicFake,
-    http: aiohttp.ClientSession,
+    http: HttpClient,
     *,
     key: str = KEY,
     stream: bool = False,
@@ -66,7 +66,7 @@ async def drain(call: ProviderCall) -> list[Any]:
 
 
 async def test_headers_carry_key_version_and_beta_flags(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     call = make_call(
         fake, http, api_version="2023-06-01", beta=["prompt-caching-2024-07-31", "files-api"]
@@ -80,15 +80,13 @@ async def test_headers_carry_key_version_and_beta_flags(
     assert "stream" not in sent.json
 
 
-async def test_no_beta_header_without_flags(
-    fake: AnthropicFake, http: aiohttp.ClientSession
-) -> None:
+async def test_no_beta_header_without_flags(fake: AnthropicFake, http: HttpClient) -> None:
     await AnthropicProvider().complete(make_call(fake, http))
     assert fake.last.header("anthropic-beta") is None
 
 
 async def test_a_wrong_key_is_an_auth_error_with_anthropics_message(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     with pytest.raises(ProviderError) as failed:
         await AnthropicProvider().complete(make_call(fake, http, key="sk-ant-wrong-key-99"))
@@ -102,7 +100,7 @@ async def test_a_wrong_key_is_an_auth_error_with_anthropics_message(
 
 
 async def test_json_of_the_wrong_shape_is_a_server_error(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     fake.script(Reply(json={"type": "message", "content": "not blocks"}))
     with pytest.raises(ProviderError) as failed:
@@ -110,7 +108,7 @@ async def test_json_of_the_wrong_shape_is_a_server_error(
     assert (failed.value.error_class, failed.value.status) == ("server_error", 200)
 
 
-async def test_cache_usage_comes_through(fake: AnthropicFake, http: aiohttp.ClientSession) -> None:
+async def test_cache_usage_comes_through(fake: AnthropicFake, http: HttpClient) -> None:
     fake.script(
         fake.message(
             [{"type": "text", "text": "ok"}],
@@ -127,7 +125,7 @@ async def test_cache_usage_comes_through(fake: AnthropicFake, http: aiohttp.Clie
 
 
 async def test_streams_ask_for_events_and_read_limits(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     headers = fake.rate_limit_headers(
         requests_limit=10, requests_remaining=9, tokens_limit=1000, tokens_remaining=990
@@ -147,7 +145,7 @@ async def test_streams_ask_for_events_and_read_limits(
 
 
 async def test_an_error_event_after_the_200_fails_the_stream(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     fake.script(
         fake.stream(
@@ -168,7 +166,7 @@ async def test_an_error_event_after_the_200_fails_the_stream(
 
 
 async def test_a_stream_closed_before_message_stop_is_a_network_error(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     fake.script(fake.stream([fake.message_start(3), fake.message_delta("end_turn", 1)]))
     with pytest.raises(ProviderError) as failed:
@@ -178,7 +176,7 @@ async def test_a_stream_closed_before_message_stop_is_a_network_error(
 
 
 async def test_untranslatable_content_fails_before_any_call(
-    fake: AnthropicFake, http: aiohttp.ClientSession
+    fake: AnthropicFake, http: HttpClient
 ) -> None:
     call = make_call(fake, http)
     call.request = ChatCompletionRequest(
@@ -190,9 +188,7 @@ async def test_untranslatable_content_fails_before_any_call(
     assert fake.requests == []
 
 
-async def test_the_model_list_follows_pages(
-    fake: AnthropicFake, http: aiohttp.ClientSession
-) -> None:
+async def test_the_model_list_follows_pages(fake: AnthropicFake, http: HttpClient) -> None:
     first = fake.models(["claude-sonnet-4-6", "claude-opus-4-8"])
     assert isinstance(first.json, dict)
     first.json["has_more"] = True
@@ -206,7 +202,7 @@ async def test_the_model_list_follows_pages(
     assert {r.path for r in fake.requests} == {"/v1/models"}
 
 
-async def test_embeddings_are_refused(fake: AnthropicFake, http: aiohttp.ClientSession) -> None:
+async def test_embeddings_are_refused(fake: AnthropicFake, http: HttpClient) -> None:
     call = EmbeddingCall(
         request_id="req-1",
         connection_id="conn-1",

@@ -1,12 +1,12 @@
-"""Fixtures of the Bedrock tests: a started fake and an aiohttp session."""
+"""Fixtures of the Bedrock tests: a started fake and the upstream HTTP client."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import aiohttp
 import pytest
 
+from switchboard.http_client import HttpClient
 from switchboard.testing.fakes.bedrock import BedrockFake
 from tests.plugins.bedrock.kit import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 
@@ -18,6 +18,6 @@ def fake() -> Iterator[BedrockFake]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http() -> AsyncIterator[HttpClient]:
+    async with HttpClient() as session:
         yield session

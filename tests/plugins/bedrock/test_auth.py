@@ -7,11 +7,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import msgspec
 import pytest
 
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
+from switchboard.http_client import HttpClient
 from switchboard.interfaces.provider import ProviderCall, ProviderError
 from switchboard.testing.fakes.bedrock import BedrockFake
 from switchboard_bedrock import BedrockCredentials, BedrockProvider, BedrockSettings
@@ -107,7 +107,7 @@ def test_signatures_are_scoped_to_bedrock_and_carry_the_session_token() -> None:
 
 def role_call(
     fake: BedrockFake,
-    http: aiohttp.ClientSession,
+    http: HttpClient,
     *,
     with_key: bool = True,
     sts_url: str | None = None,
@@ -129,7 +129,7 @@ def role_call(
 
 
 async def test_a_role_is_assumed_once_and_its_credentials_sign_the_calls(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     provider = BedrockProvider()
     for _ in range(2):
@@ -148,9 +148,7 @@ async def test_a_role_is_assumed_once_and_its_credentials_sign_the_calls(
     assert all("Credential=ASIA" in (r.header("authorization") or "") for r in fake.requests)
 
 
-async def test_concurrent_calls_share_one_assume_role(
-    fake: BedrockFake, http: aiohttp.ClientSession
-) -> None:
+async def test_concurrent_calls_share_one_assume_role(fake: BedrockFake, http: HttpClient) -> None:
     fake.sts_delay = 0.2
     provider = BedrockProvider()
     await asyncio.gather(*(provider.complete(role_call(fake, http)) for _ in range(5)))
@@ -159,7 +157,7 @@ async def test_concurrent_calls_share_one_assume_role(
 
 
 async def test_credentials_are_renewed_shortly_before_they_expire(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     import time
 
@@ -176,7 +174,7 @@ async def test_credentials_are_renewed_shortly_before_they_expire(
 
 
 async def test_assuming_a_role_does_not_block_the_event_loop(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     fake.sts_delay = 0.5
     ticks = 0
@@ -198,7 +196,7 @@ async def test_assuming_a_role_does_not_block_the_event_loop(
 
 async def test_the_gateways_own_identity_assumes_a_role_given_alone(
     fake: BedrockFake,
-    http: aiohttp.ClientSession,
+    http: HttpClient,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -225,7 +223,7 @@ async def test_the_gateways_own_identity_assumes_a_role_given_alone(
     ],
 )
 async def test_sts_failures_map_to_the_gateways_classes(
-    fake: BedrockFake, http: aiohttp.ClientSession, status: int, code: str, error_class: str
+    fake: BedrockFake, http: HttpClient, status: int, code: str, error_class: str
 ) -> None:
     # Twice: botocore's one retry of a throttled or failing STS call gets the same answer.
     fake.sts_replies.extend([fake.sts_error(status, code, "no role for you")] * 2)
@@ -239,9 +237,7 @@ async def test_sts_failures_map_to_the_gateways_classes(
     assert fake.requests == []  # nothing reached Bedrock
 
 
-async def test_an_unreachable_sts_is_a_network_error(
-    fake: BedrockFake, http: aiohttp.ClientSession
-) -> None:
+async def test_an_unreachable_sts_is_a_network_error(fake: BedrockFake, http: HttpClient) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -7,7 +7,6 @@ import base64
 import struct
 from typing import Any
 
-import aiohttp
 import pytest
 
 from switchboard.context import GatewayContext
@@ -20,6 +19,7 @@ from switchboard.dataplane.openai_types import (
     FunctionCall,
     ToolCall,
 )
+from switchboard.http_client import HttpClient
 from switchboard.interfaces.provider import EmbeddingCall, ProviderCall, ProviderError
 from switchboard.plugins import PluginHost, Registry
 from switchboard.settings import load_settings
@@ -35,7 +35,7 @@ PROFILE_ARN = "arn:aws:bedrock:eu-west-3:123456789012:application-inference-prof
 
 def chat(
     fake: BedrockFake,
-    http: aiohttp.ClientSession,
+    http: HttpClient,
     *messages: ChatMessage,
     model: str = "anthropic.claude-3-5-haiku-20241022-v1:0",
     **fields: Any,
@@ -45,7 +45,7 @@ def chat(
 
 
 def embedding(
-    fake: BedrockFake, http: aiohttp.ClientSession, model: str = TITAN, **fields: Any
+    fake: BedrockFake, http: HttpClient, model: str = TITAN, **fields: Any
 ) -> EmbeddingCall:
     return EmbeddingCall(
         request=EmbeddingRequest(model="embed", **fields),
@@ -65,7 +65,7 @@ async def collect(call: ProviderCall, *, into: list[ChatCompletionChunk]) -> Non
 
 
 async def test_an_arn_model_id_is_encoded_and_signed_as_aws_expects(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     answer = await BedrockProvider().complete(chat(fake, http, HI, model=PROFILE_ARN))
     assert answer.model == PROFILE_ARN
@@ -75,7 +75,7 @@ async def test_an_arn_model_id_is_encoded_and_signed_as_aws_expects(
 
 
 async def test_a_whole_conversation_is_a_body_bedrock_accepts(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     # The fake refuses what Bedrock refuses (alternation, blank text, tool blocks without
     # toolConfig, temperature above 1): this history would trip each rule untranslated.
@@ -114,7 +114,7 @@ async def test_a_whole_conversation_is_a_body_bedrock_accepts(
 
 
 async def test_wrong_credentials_are_an_auth_error_without_the_secret(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     call = chat(fake, http, HI)
     call.credentials = BedrockCredentials(
@@ -131,7 +131,7 @@ async def test_wrong_credentials_are_an_auth_error_without_the_secret(
     assert "not-the-right-secret" not in str(error) and ACCESS_KEY_ID not in str(error)
 
 
-async def test_a_model_timeout_is_a_timeout(fake: BedrockFake, http: aiohttp.ClientSession) -> None:
+async def test_a_model_timeout_is_a_timeout(fake: BedrockFake, http: HttpClient) -> None:
     fake.script(fake.error(408, "ModelTimeoutException", "Model has timed out"))
     with pytest.raises(ProviderError) as failed:
         await BedrockProvider().complete(chat(fake, http, HI))
@@ -139,7 +139,7 @@ async def test_a_model_timeout_is_a_timeout(fake: BedrockFake, http: aiohttp.Cli
 
 
 async def test_tools_and_dropped_parameters_reach_the_call(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     call = chat(
         fake,
@@ -159,7 +159,7 @@ async def test_tools_and_dropped_parameters_reach_the_call(
 
 
 async def test_an_exception_mid_stream_maps_after_the_chunks_so_far(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     fake.script(
         fake.stream(
@@ -181,7 +181,7 @@ async def test_an_exception_mid_stream_maps_after_the_chunks_so_far(
 
 
 async def test_a_stream_that_is_not_an_event_stream_is_a_server_error(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     fake.script(Reply(body=b'{"message": "surprise, JSON"}' * 3))
     with pytest.raises(ProviderError) as failed:
@@ -191,7 +191,7 @@ async def test_a_stream_that_is_not_an_event_stream_is_a_server_error(
 
 
 async def test_a_stream_ending_after_the_stop_without_usage_is_a_network_error(
-    fake: BedrockFake, http: aiohttp.ClientSession
+    fake: BedrockFake, http: HttpClient
 ) -> None:
     fake.script(fake.stream(fake.text_events(["Hi"])[:-1]))
     with pytest.raises(ProviderError, match="before its usage") as failed:
@@ -203,9 +203,7 @@ async def test_a_stream_ending_after_the_stop_without_usage_is_a_network_error(
 # -- embeddings --------------------------------------------------------------------------------
 
 
-async def test_titan_embeds_each_input_in_order(
-    fake: BedrockFake, http: aiohttp.ClientSession
-) -> None:
+async def test_titan_embeds_each_input_in_order(fake: BedrockFake, http: HttpClient) -> None:
     answer = await BedrockProvider().embed(
         embedding(fake, http, input=["one", "three words here", "fifteen chars!!"], dimensions=256)
     )
@@ -224,7 +222,7 @@ async def test_titan_embeds_each_input_in_order(
     assert all(r.path == f"/model/{TITAN}/invoke" for r in fake.requests)
 
 
-async def test_titan_calls_run_concurrently(fake: BedrockFake, http: aiohttp.ClientSession) -> None:
+async def test_titan_calls_run_concurrently(fake: BedrockFake, http: HttpClient) -> None:
     fake.script(*[Reply(json={"embedding": [0.1], "inputTextTokenCount": 1}, delay=1.0)] * 4)
     task = asyncio.create_task(BedrockProvider().embed(embedding(fake, http, input=list("abcd"))))
     for _ in range(50):
@@ -236,9 +234,7 @@ async def test_titan_calls_run_concurrently(fake: BedrockFake, http: aiohttp.Cli
     assert len((await task).data) == 4
 
 
-async def test_base64_embeddings_are_packed_float32(
-    fake: BedrockFake, http: aiohttp.ClientSession
-) -> None:
+async def test_base64_embeddings_are_packed_float32(fake: BedrockFake, http: HttpClient) -> None:
     fake.script(fake.embedding([0.25, -0.5], tokens=1))
     answer = await BedrockProvider().embed(
         embedding(fake, http, input="x", encoding_format="base64")
@@ -257,7 +253,7 @@ async def test_base64_embeddings_are_packed_float32(
     ],
 )
 async def test_what_titan_v2_cannot_embed_is_refused(
-    fake: BedrockFake, http: aiohttp.ClientSession, model: str, inputs: Any, param: str, words: str
+    fake: BedrockFake, http: HttpClient, model: str, inputs: Any, param: str, words: str
 ) -> None:
     with pytest.raises(ProviderError, match=words) as failed:
         await BedrockProvider().embed(embedding(fake, http, model=model, input=inputs))
@@ -265,9 +261,7 @@ async def test_what_titan_v2_cannot_embed_is_refused(
     assert fake.requests == []
 
 
-async def test_one_failed_input_fails_the_request(
-    fake: BedrockFake, http: aiohttp.ClientSession
-) -> None:
+async def test_one_failed_input_fails_the_request(fake: BedrockFake, http: HttpClient) -> None:
     fake.script(
         fake.embedding([0.1], tokens=1),
         fake.error(429, "ThrottlingException", "Too many requests"),

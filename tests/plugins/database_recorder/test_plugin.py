@@ -9,9 +9,12 @@ import pytest
 import switchboard_database_recorder.plugin as plugin
 from switchboard.context import GatewayContext
 from switchboard.settings import load_settings
-from switchboard_database_recorder.config import RecorderOptions, options_from_env
+from switchboard_database_recorder.config import (
+    RecorderOptions,
+    RecorderOptionsError,
+    options_from_env,
+)
 from switchboard_database_recorder.recorder import DatabaseRecorder
-from switchboard_database_recorder.config import RecorderOptionsError
 
 
 def test_it_is_on_by_default() -> None:

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
-import aiohttp
 import msgspec
 import pytest
 
@@ -18,6 +17,7 @@ from switchboard.dataplane.openai_types import (
     FunctionCall,
     ToolCall,
 )
+from switchboard.http_client import HttpClient
 from switchboard.interfaces.provider import EmbeddingCall, ProviderError, Timeouts, Upstream
 from switchboard.testing.fakes.gemini import GeminiFake
 from switchboard_gemini import GeminiCredentials, GeminiProvider, GeminiSettings, plugin
@@ -34,8 +34,8 @@ def fake() -> Iterator[GeminiFake]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http() -> AsyncIterator[HttpClient]:
+    async with HttpClient() as session:
         yield session
 
 
@@ -43,9 +43,7 @@ def base_url(fake: GeminiFake) -> str:
     return fake.url + "/v1beta"
 
 
-def embedding_call(
-    fake: GeminiFake, http: aiohttp.ClientSession, inputs: Any, **fields: Any
-) -> EmbeddingCall:
+def embedding_call(fake: GeminiFake, http: HttpClient, inputs: Any, **fields: Any) -> EmbeddingCall:
     return EmbeddingCall(
         request_id="req-test",
         connection_id="conn-gemini",
@@ -59,7 +57,7 @@ def embedding_call(
     )
 
 
-def hi(fake: GeminiFake, http: aiohttp.ClientSession, **fields: Any) -> Any:
+def hi(fake: GeminiFake, http: HttpClient, **fields: Any) -> Any:
     return chat_call(
         ChatMessage(role="user", content="Hi"), base_url=base_url(fake), http=http, **fields
     )
@@ -74,9 +72,7 @@ async def drain(call: Any, received: list[Any]) -> None:
 # -- chat ------------------------------------------------------------------------------------
 
 
-async def test_the_key_travels_in_a_header_only(
-    fake: GeminiFake, http: aiohttp.ClientSession
-) -> None:
+async def test_the_key_travels_in_a_header_only(fake: GeminiFake, http: HttpClient) -> None:
     answer = await provider.complete(hi(fake, http))
     assert answer.choices[0].message.content == "Hello from the fake."
     sent = fake.last
@@ -87,7 +83,7 @@ async def test_the_key_travels_in_a_header_only(
 
 
 async def test_a_wrong_key_is_an_auth_error_without_the_key(
-    fake: GeminiFake, http: aiohttp.ClientSession
+    fake: GeminiFake, http: HttpClient
 ) -> None:
     fake.api_key = "another-key"
     with pytest.raises(ProviderError) as failed:
@@ -99,7 +95,7 @@ async def test_a_wrong_key_is_an_auth_error_without_the_key(
 
 
 async def test_a_thought_signature_survives_the_round_trip(
-    fake: GeminiFake, http: aiohttp.ClientSession
+    fake: GeminiFake, http: HttpClient
 ) -> None:
     signature = "CiIBVKhc7+/Z0mE="
     fake.script(
@@ -129,18 +125,14 @@ async def test_a_thought_signature_survives_the_round_trip(
     ]
 
 
-async def test_dropped_parameters_are_on_the_call(
-    fake: GeminiFake, http: aiohttp.ClientSession
-) -> None:
+async def test_dropped_parameters_are_on_the_call(fake: GeminiFake, http: HttpClient) -> None:
     call = hi(fake, http, logit_bias={"1": 2}, user="u")
     await provider.complete(call)
     assert call.dropped_params == ["logit_bias", "user"]
     assert "logit_bias" not in fake.last.body.decode()
 
 
-async def test_the_stream_endpoint_and_framing(
-    fake: GeminiFake, http: aiohttp.ClientSession
-) -> None:
+async def test_the_stream_endpoint_and_framing(fake: GeminiFake, http: HttpClient) -> None:
     chunks = [chunk async for chunk in provider.stream(hi(fake, http))]
     text = "".join(
         c.choices[0].delta.content
@@ -155,7 +147,7 @@ async def test_the_stream_endpoint_and_framing(
 
 @pytest.mark.parametrize(("status", "error_class"), [(503, "server_error"), (429, "rate_limit")])
 async def test_a_failure_after_the_200_maps_by_its_code(
-    fake: GeminiFake, http: aiohttp.ClientSession, status: int, error_class: str
+    fake: GeminiFake, http: HttpClient, status: int, error_class: str
 ) -> None:
     fake.script(
         fake.stream(
@@ -172,7 +164,7 @@ async def test_a_failure_after_the_200_maps_by_its_code(
 
 
 async def test_a_blocked_prompt_fails_a_stream_before_any_chunk(
-    fake: GeminiFake, http: aiohttp.ClientSession
+    fake: GeminiFake, http: HttpClient
 ) -> None:
     blocked = fake.blocked("SAFETY").json
     fake.script(fake.stream([blocked]))
@@ -184,7 +176,7 @@ async def test_a_blocked_prompt_fails_a_stream_before_any_chunk(
 
 
 async def test_a_stream_closed_before_the_finish_is_a_network_error(
-    fake: GeminiFake, http: aiohttp.ClientSession
+    fake: GeminiFake, http: HttpClient
 ) -> None:
     fake.script(fake.stream([fake.response(text="Hel", finish_reason=None)]))
     with pytest.raises(ProviderError) as failed:
@@ -195,7 +187,7 @@ async def test_a_stream_closed_before_the_finish_is_a_network_error(
 # -- embeddings ------------------------------------------------------------------------------
 
 
-async def test_embeddings(fake: GeminiFake, http: aiohttp.ClientSession) -> None:
+async def test_embeddings(fake: GeminiFake, http: HttpClient) -> None:
     fake.script(fake.embeddings([[0.5, 0.25], [1.0, 2.0]], prompt_tokens=6))
     call = embedding_call(fake, http, ["a", "b"], dimensions=2, user="someone")
     answer = await provider.embed(call)
@@ -220,9 +212,7 @@ async def test_embeddings(fake: GeminiFake, http: aiohttp.ClientSession) -> None
     }
 
 
-async def test_embeddings_in_base64_and_without_usage(
-    fake: GeminiFake, http: aiohttp.ClientSession
-) -> None:
+async def test_embeddings_in_base64_and_without_usage(fake: GeminiFake, http: HttpClient) -> None:
     answer = await provider.embed(embedding_call(fake, http, "a", encoding_format="base64"))
     (only,) = answer.data
     assert isinstance(only.embedding, str)
@@ -230,9 +220,7 @@ async def test_embeddings_in_base64_and_without_usage(
     assert answer.usage.prompt_tokens == 0
 
 
-async def test_token_inputs_cannot_be_embedded(
-    fake: GeminiFake, http: aiohttp.ClientSession
-) -> None:
+async def test_token_inputs_cannot_be_embedded(fake: GeminiFake, http: HttpClient) -> None:
     with pytest.raises(ProviderError) as failed:
         await provider.embed(embedding_call(fake, http, [[1, 2, 3]]))
     assert (failed.value.error_class, failed.value.param) == ("bad_request", "input")
@@ -249,7 +237,7 @@ async def test_token_inputs_cannot_be_embedded(
     ids=["too few", "too many", "another shape"],
 )
 async def test_embeddings_that_do_not_fit_are_server_errors(
-    fake: GeminiFake, http: aiohttp.ClientSession, reply: Any
+    fake: GeminiFake, http: HttpClient, reply: Any
 ) -> None:
     fake.script(reply)
     with pytest.raises(ProviderError) as failed:
@@ -260,7 +248,7 @@ async def test_embeddings_that_do_not_fit_are_server_errors(
 # -- models ----------------------------------------------------------------------------------
 
 
-async def test_the_model_list_follows_pages(fake: GeminiFake, http: aiohttp.ClientSession) -> None:
+async def test_the_model_list_follows_pages(fake: GeminiFake, http: HttpClient) -> None:
     fake.script(
         fake.models(["gemini-b", "gemini-a"], next_page_token="page/2+"),
         fake.models(["gemini-c"]),

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import aiohttp
 import pytest
 
 from switchboard.dataplane.openai_types import ChatCompletionRequest, ChatMessage
+from switchboard.http_client import HttpClient
 from switchboard.testing.conformance import ProviderConformance, ProviderKit
 from switchboard_groq import GroqProvider, GroqSettings
 from switchboard_openai import OpenAICredentials
@@ -42,7 +42,7 @@ class TestGroqConformance(ProviderConformance):
 async def test_unsupported_parameters_are_dropped_and_reported() -> None:
     with GroqKit() as kit:
         kit.fake.script(kit.text_reply("ok", prompt_tokens=3, completion_tokens=1))
-        async with aiohttp.ClientSession() as http:
+        async with HttpClient() as http:
             call = TestGroqConformance().call(
                 kit,
                 http,
@@ -67,7 +67,7 @@ async def test_request_limits_are_per_day_at_groq() -> None:
         headers = kit.rate_limit_headers()
         assert headers is not None
         kit.fake.script(kit.text_reply("ok", prompt_tokens=3, completion_tokens=1, headers=headers))
-        async with aiohttp.ClientSession() as http:
+        async with HttpClient() as http:
             call = TestGroqConformance().call(
                 kit,
                 http,

@@ -42,8 +42,7 @@ from switchboard.dataplane.openai_types import (
 from switchboard.pricing import NO_PRICES, PriceTable
 
 if TYPE_CHECKING:
-    import aiohttp
-
+    from switchboard.http_client import HttpClient
     from switchboard.plugins.selection import EnvironmentPlugins
 
 __all__ = [
@@ -104,14 +103,14 @@ class Upstream(msgspec.Struct, kw_only=True):
     settings: Any
     credentials: Any
     timeouts: Timeouts = Timeouts()
-    http: Any = None  # aiohttp.ClientSession, typed Any so the struct needs no aiohttp import
+    http: Any = None  # the HttpClient, typed Any so the struct needs no import of it
     environment: EnvironmentPlugins | None = None
     """The environment's plugin selection: ``environment.settings_for(name, Type)``."""
     discovered: DiscoveredLimits | None = None
     dropped_params: list[str] = msgspec.field(default_factory=list)
 
     @property
-    def session(self) -> aiohttp.ClientSession:
+    def session(self) -> HttpClient:
         """The shared upstream HTTP client."""
         assert self.http is not None, "the core sets http before calling a provider"
         return self.http  # type: ignore[no-any-return]

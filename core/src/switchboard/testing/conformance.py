@@ -85,9 +85,9 @@ class ProviderConformance:
 
     @pytest.fixture
     async def http(self) -> Any:
-        import aiohttp
+        from switchboard.http_client import HttpClient
 
-        async with aiohttp.ClientSession() as session:
+        async with HttpClient() as session:
             yield session
 
     def call(

@@ -19,7 +19,7 @@ import msgspec
 from switchboard.dataplane.openai_types import ChatCompletion, ChatCompletionChunk
 from switchboard.interfaces.provider import Provider, ProviderCall, ProviderError, Upstream
 from switchboard.pricing import PriceTable, load_price_table
-from switchboard.upstream import client_timeout, sse_events, translated_errors
+from switchboard.upstream import sse_events, translated_errors
 from switchboard_anthropic.config import AnthropicCredentials, AnthropicSettings
 from switchboard_anthropic.errors import http_error
 from switchboard_anthropic.limits import read_rate_limits
@@ -80,7 +80,7 @@ class AnthropicProvider(Provider):
                 self._url(call, "/v1/messages"),
                 data=msgspec.json.encode(native),
                 headers={**_JSON, "accept": "text/event-stream", **self.headers(call)},
-                timeout=client_timeout(call.timeouts),
+                timeout=call.timeouts,
             ) as response:
                 call.discovered = read_rate_limits(response.headers) or call.discovered
                 if response.status >= 400:
@@ -149,7 +149,7 @@ class AnthropicProvider(Provider):
                 data=body,
                 params=query,
                 headers={**_JSON, **self.headers(upstream)},
-                timeout=client_timeout(upstream.timeouts),
+                timeout=upstream.timeouts,
             ) as response:
                 upstream.discovered = read_rate_limits(response.headers) or upstream.discovered
                 raw = await response.read()

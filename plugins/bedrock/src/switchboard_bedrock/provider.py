@@ -2,12 +2,13 @@
 
 Each call is built from the gateway's OpenAI request (:mod:`.request`), signed with the
 connection's credentials (:mod:`.auth`: an access key, or a role assumed through STS) and
-sent through the gateway's shared aiohttp session; the answer comes back through
+sent through the gateway's shared HTTP client; the answer comes back through
 :mod:`.response` or, streamed, :mod:`.stream`. Failures map through :mod:`.errors`.
 
 The model id is one path segment, percent-encoded except ``-._~`` (``:`` → ``%3A``,
-``/`` → ``%2F`` in ARNs), and sent exactly as signed: aiohttp would otherwise normalise
-``%3A`` back to ``:`` and AWS would compute a different canonical URI (403).
+``/`` → ``%2F`` in ARNs), and sent exactly as signed (the gateway's HTTP client does not
+normalise URLs; a client that turned ``%3A`` back into ``:`` would get a 403 from AWS, whose
+canonical URI would then differ).
 Bedrock announces no rate limits in headers, so ``call.discovered`` stays unset.
 """
 
@@ -21,17 +22,16 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import msgspec
-from aiohttp import ClientResponse
-from yarl import URL
 
 from switchboard.dataplane.openai_types import (
     ChatCompletion,
     ChatCompletionChunk,
     EmbeddingResponse,
 )
+from switchboard.http_client import Response
 from switchboard.interfaces.provider import EmbeddingCall, Provider, ProviderCall, Upstream
 from switchboard.pricing import PriceTable, load_price_table
-from switchboard.upstream import client_timeout, translated_errors
+from switchboard.upstream import translated_errors
 from switchboard_bedrock.auth import AssumedRoles, sign
 from switchboard_bedrock.config import BedrockCredentials, BedrockSettings
 from switchboard_bedrock.embeddings import (
@@ -148,16 +148,16 @@ class BedrockProvider(Provider):
     @asynccontextmanager
     async def _call(
         self, upstream: Upstream, operation: str, body: bytes, *, accept: str
-    ) -> AsyncIterator[ClientResponse]:
+    ) -> AsyncIterator[Response]:
         """A signed call whose answer is a success: errors are raised as ProviderError,
         and so are transport failures while the answer is read."""
         url, headers = await self._signed(upstream, operation, body, accept=accept)
         with translated_errors(self.name):
             async with upstream.session.post(
-                URL(url, encoded=True),
+                url,
                 data=body,
                 headers=headers,
-                timeout=client_timeout(upstream.timeouts),
+                timeout=upstream.timeouts,
             ) as response:
                 if response.status >= 400:
                     raise http_error(response.status, await response.read(), response.headers)

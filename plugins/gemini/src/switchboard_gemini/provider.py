@@ -34,7 +34,7 @@ from switchboard.interfaces.provider import (
     Upstream,
 )
 from switchboard.pricing import PriceTable, load_price_table
-from switchboard.upstream import client_timeout, translated_errors
+from switchboard.upstream import translated_errors
 from switchboard_gemini.config import GeminiCredentials, GeminiSettings
 from switchboard_gemini.errors import PROVIDER, error_from_response, malformed
 from switchboard_gemini.native import (
@@ -113,7 +113,7 @@ class GeminiProvider(Provider):
                 params={"alt": "sse"},
                 data=body,
                 headers={**_JSON, "accept": "text/event-stream", **_headers(call)},
-                timeout=client_timeout(call.timeouts),
+                timeout=call.timeouts,
             ) as response:
                 if response.status >= 400:
                     raw = await response.read()
@@ -198,7 +198,7 @@ class GeminiProvider(Provider):
                 params=params,
                 data=body,
                 headers={**_JSON, **_headers(upstream)},
-                timeout=client_timeout(upstream.timeouts),
+                timeout=upstream.timeouts,
             ) as response:
                 raw = await response.read()
                 if response.status >= 400:

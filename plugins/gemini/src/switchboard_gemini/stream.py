@@ -53,12 +53,12 @@ from switchboard_gemini.response import (
 )
 
 if TYPE_CHECKING:
-    from aiohttp import ClientResponse
+    from switchboard.http_client import Response
 
 __all__ = ["StreamTranslator", "decode_payload", "stream_payloads"]
 
 
-async def stream_payloads(response: ClientResponse) -> AsyncIterator[str]:
+async def stream_payloads(response: Response) -> AsyncIterator[str]:
     """The JSON texts of a Gemini stream: each SSE ``data:`` event, and each raw JSON object.
 
     :func:`switchboard.upstream.sse_events` cannot serve here: it skips lines that are not SSE

@@ -29,7 +29,6 @@ from switchboard.interfaces.provider import (
 )
 from switchboard.pricing import PriceTable, load_price_table
 from switchboard.upstream import (
-    client_timeout,
     error_class_for,
     retry_after,
     sse_events,
@@ -118,7 +117,7 @@ class OpenAICompatibleProvider(Provider):
                 url,
                 data=msgspec.json.encode(body),
                 headers={**_JSON, "accept": "text/event-stream", **self.headers(call)},
-                timeout=client_timeout(call.timeouts),
+                timeout=call.timeouts,
             ) as response:
                 call.discovered = self.read_limits(response.headers) or call.discovered
                 if response.status >= 400:
@@ -144,7 +143,7 @@ class OpenAICompatibleProvider(Provider):
         url = self.base_url(upstream) + "/models"
         with translated_errors(self.name):
             async with upstream.session.get(
-                url, headers=self.headers(upstream), timeout=client_timeout(upstream.timeouts)
+                url, headers=self.headers(upstream), timeout=upstream.timeouts
             ) as response:
                 raw = await response.read()
                 if response.status >= 400:
@@ -165,7 +164,7 @@ class OpenAICompatibleProvider(Provider):
                 self.base_url(upstream) + path,
                 data=msgspec.json.encode(body),
                 headers={**_JSON, **self.headers(upstream)},
-                timeout=client_timeout(upstream.timeouts),
+                timeout=upstream.timeouts,
             ) as response:
                 upstream.discovered = self.read_limits(response.headers) or upstream.discovered
                 raw = await response.read()

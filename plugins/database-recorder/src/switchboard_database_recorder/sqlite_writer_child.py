@@ -80,8 +80,8 @@ def write(connection: sqlite3.Connection, statements: RowStatements, request: Re
     try:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            if rows:
-                connection.executemany(statements.insert, rows)
+            for insert, parameters in statements.inserts(rows):
+                connection.execute(insert, parameters)
             if touches:
                 connection.executemany(statements.touch, touches)
             connection.execute("COMMIT")

@@ -23,7 +23,6 @@ import logging
 import sqlite3
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -211,12 +210,9 @@ class BatchWriter:
     async def _transaction(self, rows: Sequence[Row], touches: list[tuple[Any, str]]) -> None:
         statements = self.statements
         async with self.engine.begin() as connection:
-            step = statements.rows_per_insert
-            if step > 1:
-                for start in range(0, len(rows), step):
-                    chunk = rows[start : start + step]
-                    flat = tuple(chain.from_iterable(chunk))
-                    await connection.exec_driver_sql(statements.insert_of(len(chunk)), flat)
+            if statements.rows_per_insert > 1:
+                for insert, parameters in statements.inserts(rows):
+                    await connection.exec_driver_sql(insert, parameters)
             elif rows:
                 await connection.exec_driver_sql(statements.insert, rows)
             if touches:

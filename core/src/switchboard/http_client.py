@@ -36,6 +36,7 @@ messages never hold the URL (it may carry a key) nor the headers.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import zlib
 from collections import deque
@@ -66,6 +67,9 @@ READ_BUFFER_BYTES = 1 << 20
 """Unread body bytes past which a connection stops reading until the reader catches up."""
 
 USER_AGENT = f"switchboard/{__version__}"
+
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+"""What a URL sent as is must not hold: it would end the request line or a header."""
 
 
 class HttpClientError(Exception):
@@ -149,6 +153,8 @@ class Response:
     async def read(self) -> bytes:
         """The whole body (waits for its end)."""
         while not self._complete:
+            # All of it is wanted: a connection paused at READ_BUFFER_BYTES goes on.
+            self._connection.resume()
             await self._wait()
         self._raise_if_failed()
         body = b"".join(self._chunks)
@@ -352,6 +358,7 @@ class _Connection(asyncio.Protocol):
     def resume(self) -> None:
         if self._paused and self.transport is not None:
             self._paused = False
+            self.last_read = self.pool.loop.time()  # the gap restarts: the wait was ours
             self.transport.resume_reading()
 
     def _length_known(self) -> bool:
@@ -522,7 +529,8 @@ class HttpClient:
         self.closed = True
         for pool in self._pools.values():
             for connection in [*pool.open]:
-                connection.close()
+                # An answer being read must not look complete (one ended by the close would).
+                connection.fail(HttpClientError("the HTTP client was closed"))
             pool.idle.clear()
         self._pools.clear()
         while self._waiting:
@@ -543,6 +551,7 @@ class HttpClient:
         if self.closed:
             raise HttpClientError("the HTTP client is closed")
         pool, target = self._pool_of(url)
+        head = _request_head(method, target, pool.host_header, headers, body)  # may refuse
         loop = pool.loop
         deadline = loop.time() + timeouts.total
         connection = pool.take_idle()
@@ -558,7 +567,6 @@ class HttpClient:
             elif not self._close_an_idle_connection():
                 await self._wait_for_a_slot(deadline)
                 connection = pool.take_idle()
-        head = _request_head(method, target, pool.host_header, headers, body)
         response = Response(connection)
         connection.send(head, body, response)
         first_byte = timeouts.first_byte
@@ -589,8 +597,10 @@ class HttpClient:
         if response is None or response._complete:
             return
         loop = connection.pool.loop
-        due = connection.last_read + gap
-        if due > loop.time():  # data came meanwhile: wait for the next gap
+        now = loop.time()
+        # While paused the reader is behind, not the server: no gap is counted.
+        due = now + gap if connection._paused else connection.last_read + gap
+        if due > now:  # data came meanwhile (or reading is paused): wait for the next gap
             self._timers[connection] = (
                 self._timers[connection][0],
                 loop.call_at(due, self._expire_gap, connection, gap),
@@ -605,11 +615,14 @@ class HttpClient:
         try:
             async with asyncio.timeout_at(deadline):
                 await waiter
-        except TimeoutError:
-            raise TimeoutError("no free upstream connection in time") from None
-        finally:
-            if not waiter.done():
+        except BaseException as error:
+            if waiter.done() and not waiter.cancelled():
+                self.wake_one()  # woken, but leaving (cancelled, timed out): pass it on
+            else:
                 waiter.cancel()
+            if isinstance(error, TimeoutError):
+                raise TimeoutError("no free upstream connection in time") from None
+            raise
         if self.closed:
             raise HttpClientError("the HTTP client is closed")
 
@@ -633,10 +646,13 @@ class HttpClient:
 
     def _pool_of(self, url: str) -> tuple[_Pool, str]:
         scheme, sep, rest = url.partition("://")
+        scheme = scheme.lower()
         if not sep or scheme not in ("http", "https"):
             raise ValueError("an upstream URL must start with http:// or https://")
         slash = rest.find("/")
         authority, target = (rest, "/") if slash < 0 else (rest[:slash], rest[slash:])
+        if _UNSAFE_IN_URL.search(rest):
+            raise ValueError("an upstream URL must not hold spaces or control characters")
         key = f"{scheme}://{authority}"
         pool = self._pools.get(key)
         if pool is None:
@@ -665,13 +681,19 @@ def _host_and_port(authority: str, default: int) -> tuple[str, int]:
 def _request_head(
     method: str, target: str, host: str, headers: Mapping[str, str], body: bytes | None
 ) -> bytes:
-    lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
+    if method == "HEAD":  # its answer has a length but no body: the parser would wait for it
+        raise ValueError("HEAD requests are not supported")
+    lines = [f"{method} {target} HTTP/1.1\r\n"]
     given = set()
     for name, value in headers.items():
         if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
             raise ValueError(f"the header {name.strip()!r} has a line break in it")
+        lowered = name.lower()
+        if lowered in _SET_BY_THE_CLIENT:
+            continue  # the client's own values: a second one would make the request ambiguous
         lines.append(f"{name}: {value}\r\n")
-        given.add(name.lower())
+        given.add(lowered)
+    lines.append(f"Host: {host}\r\n")
     for name, value in _DEFAULT_HEADERS:
         if name.lower() not in given:
             lines.append(f"{name}: {value}\r\n")
@@ -680,6 +702,9 @@ def _request_head(
     lines.append("\r\n")
     return "".join(lines).encode("utf-8")
 
+
+_SET_BY_THE_CLIENT = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+"""Headers the client writes itself; a caller's are left out."""
 
 _DEFAULT_HEADERS = (
     ("User-Agent", USER_AGENT),

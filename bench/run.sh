@@ -48,14 +48,19 @@ peak_memory() { # the worker is a child of the `switchboard serve` process: the 
     awk -v p="$pid" -v n="$2" '/VmHWM/ {printf "peak memory, %s (pid %s): %.1f MiB\n", n, p, $2/1024}' "/proc/$pid/status"
   done
 }
+warm_up() { # url key: 3 s of load first, as anchors.sh gives LiteLLM (lazy loads, first connections)
+  BENCH_KEY=$2 BENCH_MODEL=gpt-4o-mini wrk -t1 -c8 -d3s -s "$HERE/chat.lua" "$1" >/dev/null
+}
 start_gateway "$PORT" "$DATA/plain"
 KEY=$("$ROOT/.venv/bin/python" "$HERE/seed.py" "http://127.0.0.1:$PORT" "$PASSWORD")
+warm_up "http://127.0.0.1:$PORT/v1/chat/completions" "$KEY"
 "$HERE/anchors.sh" "http://127.0.0.1:$PORT/v1/chat/completions" "$KEY" gpt-4o-mini
 peak_memory "${GWS[0]}" "gateway"
 kill "${GWS[0]}"
 if "$ROOT/.venv/bin/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).ping()" "$REDIS_URL" 2>/dev/null; then
   start_gateway "$((PORT + 1))" "$DATA/redis" "$REDIS_URL"
   KEY=$("$ROOT/.venv/bin/python" "$HERE/seed.py" "http://127.0.0.1:$((PORT + 1))" "$PASSWORD" --redis-limiter)
+  warm_up "http://127.0.0.1:$((PORT + 1))/v1/chat/completions" "$KEY"
   # The same measurement as anchors.sh's, for this one target.
   for c in 1 32; do
     BENCH_KEY=$KEY BENCH_MODEL=gpt-4o-mini wrk -t1 -c$c -d"${DUR:-8s}" -s "$HERE/chat.lua" --latency "http://127.0.0.1:$((PORT + 1))/v1/chat/completions" \

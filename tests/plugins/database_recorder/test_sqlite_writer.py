@@ -77,6 +77,16 @@ def test_the_writer_process_loads_neither_sqlalchemy_nor_the_gateway() -> None:
     ]
 
 
+async def test_the_process_starts_with_the_writer_not_with_the_first_write(
+    writer: BatchWriter,
+) -> None:
+    assert writer.sqlite_process is not None and writer.sqlite_process.pid is None
+    await writer.start()  # the recorder's start(): before traffic
+    pid = process_of(writer)
+    await writer.write([make_record()])
+    assert process_of(writer) == pid
+
+
 async def test_records_are_written_by_a_process_of_their_own(
     writer: BatchWriter, sqlite_file: tuple[AsyncEngine, Path]
 ) -> None:

@@ -111,6 +111,7 @@ class DatabaseRecorder(Recorder):
         """Start the flush, spill and replay tasks."""
         engine = self._engine if isinstance(self._engine, AsyncEngine) else self._engine()
         self.writer = BatchWriter(engine, timeout=self.options.write_timeout)
+        await self.writer.start()
         self._tasks = [
             asyncio.create_task(self._flush_loop(), name="database-recorder-flush"),
             asyncio.create_task(self._spill_loop(), name="database-recorder-spill"),

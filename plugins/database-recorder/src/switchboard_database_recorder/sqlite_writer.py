@@ -59,7 +59,8 @@ def sqlite_file_of(database: str | None) -> str | None:
 
 
 class SqliteWriterProcess:
-    """A writer process for one SQLite file: one batch at a time, started on first use."""
+    """A writer process for one SQLite file: one batch at a time; started by :meth:`start`,
+    and again by the first write after it ended."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -73,6 +74,12 @@ class SqliteWriterProcess:
         """The running process's id, if one runs."""
         process = self._process
         return process.pid if process is not None and process.returncode is None else None
+
+    async def start(self) -> None:
+        """Start the process now rather than at the first write, so that its start-up (a
+        fork and a few imports) happens before traffic rather than in the middle of it."""
+        async with self._lock:
+            await self._running()
 
     async def write(
         self,

@@ -130,6 +130,15 @@ class BatchWriter:
         path = sqlite_file_of(engine.url.database) if engine.dialect.name == "sqlite" else None
         self.sqlite_process = SqliteWriterProcess(path) if path is not None else None
 
+    async def start(self) -> None:
+        """Start what the writer needs of its own (the SQLite writer process); a failure is
+        logged, and the first write tries again."""
+        if self.sqlite_process is not None:
+            try:
+                await self.sqlite_process.start()
+            except OSError as error:
+                log.warning("the SQLite writer process did not start: %s", error)
+
     async def aclose(self) -> None:
         """Release what the writer holds of its own (the SQLite writer process)."""
         if self.sqlite_process is not None:

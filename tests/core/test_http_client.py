@@ -223,6 +223,18 @@ def serving(reply: bytes = b"") -> Handler:
     return handler
 
 
+def answering_once(reply: bytes) -> Handler:
+    """A handler answering the first request with ``reply``, then leaving it to the client
+    to close the connection."""
+
+    async def handler(peer: Peer) -> None:
+        await peer.read_request()
+        await peer.send(reply)
+        await peer.until_client_closes()
+
+    return handler
+
+
 def chunked(*pieces: bytes) -> bytes:
     return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
 
@@ -411,12 +423,7 @@ async def test_concurrent_requests_open_a_connection_each_then_reuse_them(
 async def test_an_answer_that_does_not_keep_alive_is_not_reused(
     servers: Servers, client: HttpClient, reply: bytes
 ) -> None:
-    async def handler(peer: Peer) -> None:
-        await peer.read_request()
-        await peer.send(reply)
-        await peer.until_client_closes()  # the server leaves it to the client to close
-
-    server = await servers.start(handler)
+    server = await servers.start(answering_once(reply))
 
     assert await fetch(client, server.url()) == (200, b"ok")
     assert await closed_soon(server.peers[0])
@@ -852,12 +859,7 @@ async def test_a_refused_connection_is_connect_failed_with_the_os_error(
 async def test_garbage_instead_of_an_answer_is_a_protocol_violation(
     servers: Servers, client: HttpClient, garbage: bytes
 ) -> None:
-    async def handler(peer: Peer) -> None:
-        await peer.read_request()
-        await peer.send(garbage)
-        await peer.until_client_closes()
-
-    server = await servers.start(handler)
+    server = await servers.start(answering_once(garbage))
 
     with pytest.raises(ProtocolViolation):
         await fetch(client, server.url())
@@ -1091,12 +1093,9 @@ async def test_close_closes_the_connections_and_later_requests_fail(servers: Ser
 async def test_close_fails_an_answer_being_read_and_a_request_waiting_for_the_limit(
     servers: Servers,
 ) -> None:
-    async def handler(peer: Peer) -> None:
-        await peer.read_request()
-        await peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
-        await peer.until_client_closes()
-
-    server = await servers.start(handler)
+    server = await servers.start(
+        answering_once(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    )
     client = HttpClient(limit=1)
     async with client.get(server.url(), headers={}, timeout=QUICK) as response:
         waiting = asyncio.create_task(fetch(client, server.url()))

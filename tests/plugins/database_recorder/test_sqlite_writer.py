@@ -103,10 +103,6 @@ async def test_records_are_written_by_a_process_of_their_own(
     first = rows[records[0].request_id]
     assert first.payload == {"request": {"messages": [{"content": "hi"}]}}
     assert first.attempts[0]["connection_id"] == "c1"
-    # One process serves every batch.
-    pid = process_of(writer)
-    await writer.write([make_record()])
-    assert process_of(writer) == pid
 
 
 async def test_a_locked_database_is_waited_for_without_blocking_the_loop(

@@ -117,6 +117,37 @@ def test_without_a_cached_rate_cached_tokens_cost_as_input() -> None:
     )
 
 
+def test_cache_writes_are_part_of_the_prompt_and_billed_at_the_cache_write_rate() -> None:
+    price = ModelPrice(input=3.0, output=15.0, cached_input=0.3, cache_write_input=3.75)
+    cost = price.cost(3_100, 50, cached_tokens=1_000, cache_write_tokens=2_000)
+    assert cost == pytest.approx((100 * 3.0 + 1_000 * 0.3 + 2_000 * 3.75 + 50 * 15.0) / 1e6)
+    # Without a cache-write rate they cost as input.
+    assert GPT_4O.cost(1_000, 0, cache_write_tokens=600) == pytest.approx(1_000 * 2.5 / 1e6)
+
+
+def test_more_cache_writes_than_uncached_prompt_tokens_are_not_believed() -> None:
+    price = ModelPrice(input=1.0, output=0.0, cached_input=0.1, cache_write_input=2.0)
+    # 100 prompt tokens, 60 read from the cache: at most 40 can have been written.
+    assert price.cost(100, 0, cached_tokens=60, cache_write_tokens=500) == pytest.approx(
+        (60 * 0.1 + 40 * 2.0) / 1e6
+    )
+    assert price.cost(100, 0, cache_write_tokens=-5) == pytest.approx(100 * 1.0 / 1e6)
+
+
+def test_a_long_prompt_bills_cache_writes_at_the_long_context_rate() -> None:
+    price = ModelPrice(
+        input=0.1,
+        output=0.5,
+        cache_write_input=0.125,
+        long_context=LongContextPrice(
+            above_tokens=1_000, input=0.5, output=2.5, cache_write_input=0.625
+        ),
+    )
+    assert price.cost(2_000, 0, cache_write_tokens=1_000) == pytest.approx(
+        (1_000 * 0.5 + 1_000 * 0.625) / 1e6
+    )
+
+
 def test_embeddings_cost_their_input_only() -> None:
     price = ModelPrice(input=0.02, output=0.0)
     assert price.cost(2_500_000, 0) == pytest.approx(0.05)

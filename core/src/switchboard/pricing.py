@@ -14,7 +14,7 @@ plane asks :meth:`PriceTable.price_for` once per connection and model, then
     cost = price.cost(prompt_tokens=1200, completion_tokens=300, cached_tokens=1000)
 
 Costs are estimates: list prices, no batch or negotiated discounts, no taxes, and tokens that
-the record does not separate (cache writes, audio, images) are priced as plain input.
+the providers do not report apart (audio, images) are priced as plain input.
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ class LongContextPrice(
     output: NonNegative
     cached_input: NonNegative | None = None
     """Cached input tokens; absent: billed as input."""
+    cache_write_input: NonNegative | None = None
+    """Input tokens written to a prompt cache; absent: billed as input."""
 
 
 class ModelPrice(
@@ -82,26 +84,39 @@ class ModelPrice(
     rename="camel",
     omit_defaults=True,
 ):
-    """USD per million tokens. ``cachedInput`` absent: cached tokens cost as much as input.
-    Embedding models have ``output: 0``."""
+    """USD per million tokens. ``cachedInput`` absent: cached tokens cost as much as input;
+    ``cacheWriteInput`` absent: so do tokens written to a prompt cache. Embedding models have
+    ``output: 0``."""
 
     input: NonNegative
     output: NonNegative
     cached_input: NonNegative | None = None
+    cache_write_input: NonNegative | None = None
     long_context: LongContextPrice | None = None
 
-    def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
-        """USD for one request; ``cached_tokens`` are part of ``prompt_tokens`` (as OpenAI
-        reports them) and billed at the cached-input rate."""
+    def cost(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
+        """USD for one request. ``cached_tokens`` (read from a prompt cache) and
+        ``cache_write_tokens`` (written to one) are part of ``prompt_tokens``, as the
+        gateway reports them, and billed at their own rates."""
         rates: ModelPrice | LongContextPrice = self
         if self.long_context is not None and prompt_tokens > self.long_context.above_tokens:
             rates = self.long_context
-        # A provider reporting more cached tokens than prompt tokens is not believed.
-        cached = min(max(cached_tokens, 0), max(prompt_tokens, 0))
+        # A provider reporting more cache tokens than prompt tokens is not believed.
+        prompt = max(prompt_tokens, 0)
+        cached = min(max(cached_tokens, 0), prompt)
+        written = min(max(cache_write_tokens, 0), prompt - cached)
         cached_rate = rates.input if rates.cached_input is None else rates.cached_input
+        write_rate = rates.input if rates.cache_write_input is None else rates.cache_write_input
         return (
-            (max(prompt_tokens, 0) - cached) * rates.input
+            (prompt - cached - written) * rates.input
             + cached * cached_rate
+            + written * write_rate
             + max(completion_tokens, 0) * rates.output
         ) / 1_000_000
 

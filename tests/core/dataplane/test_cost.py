@@ -107,6 +107,28 @@ def test_the_connections_own_price_wins_over_the_plugins(
     assert record.estimated_cost == pytest.approx(mini_cost(1000, 200, 0))
 
 
+def test_prompt_cache_writes_are_priced_at_their_own_rate(
+    world: World, recorder: KeptRecords
+) -> None:
+    # claude-sonnet-4-6 in the Anthropic plugin's table: input 3.0, cache hits 0.3, cache
+    # writes 3.75 (1.25x), output 15.0. Anthropic reports the three kinds of input apart.
+    world.resource(
+        "sonnet",
+        model={"provider": "anthropic", "model": "claude-sonnet-4-6", "connection": "claude"},
+    )
+    world.assign("backend", "chat", "sonnet")
+    fake = world.anthropic_fake
+    usage = fake.usage(100, 50, cache_creation=2_000, cache_read=1_000)
+    fake.script(fake.message([{"type": "text", "text": "Hi"}], usage=usage))
+    answer = world.chat("sonnet")
+    assert answer.status_code == 200, answer.text
+    record = recorder.of(answer.headers["x-request-id"])
+    assert (record.prompt_tokens, record.cached_tokens) == (3_100, 1_000)
+    assert record.estimated_cost == pytest.approx(
+        (100 * 3.0 + 1_000 * 0.3 + 2_000 * 3.75 + 50 * 15.0) / 1e6
+    )
+
+
 def test_the_answering_attempt_sets_the_price(world: World, recorder: KeptRecords) -> None:
     world.resource(
         "chat-fallback",

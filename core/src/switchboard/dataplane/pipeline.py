@@ -962,13 +962,19 @@ class Pipeline:
         record = outcome.record
         record.prompt_tokens = prompt_tokens
         record.completion_tokens = completion
+        cache_writes = 0
         if usage is not None and isinstance(usage.prompt_tokens_details, dict):
-            record.cached_tokens = usage.prompt_tokens_details.get("cached_tokens") or 0
+            details = usage.prompt_tokens_details
+            record.cached_tokens = _token_count(details.get("cached_tokens"))
+            # Anthropic's and Bedrock's prompt-cache writes (priced, not recorded apart).
+            cache_writes = _token_count(details.get("cache_write_tokens"))
         # Priced by the model the plan asked for (the connection's override, else the
         # plugin's table); unknown prices leave the cost unknown rather than zero.
         price = turn.connection.price_for(turn.attempt.model.model)
         record.estimated_cost = (
-            None if price is None else price.cost(prompt_tokens, completion, record.cached_tokens)
+            None
+            if price is None
+            else price.cost(prompt_tokens, completion, record.cached_tokens, cache_writes)
         )
         if outcome.admission is not None:
             outcome.admission.settle(turn.reservation, prompt_tokens, completion, typical=typical)
@@ -1009,3 +1015,8 @@ class Pipeline:
             (f.retry_after for f in failures if f.retry_after is not None), default=None
         )
         return AllAttemptsFailed(status, f"every model in the chain failed — {said}", retry_after)
+
+
+def _token_count(value: object) -> int:
+    """A token count from a provider's usage details: what is not a whole number counts 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

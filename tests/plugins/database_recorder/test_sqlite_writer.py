@@ -67,7 +67,7 @@ def test_the_writer_process_loads_neither_sqlalchemy_nor_the_gateway() -> None:
         "('sqlalchemy', 'aiosqlite', 'litestar', 'aiohttp', 'switchboard_database_recorder')))"
     )
     out = subprocess.run(
-        [sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-P", "-c", script], capture_output=True, text=True, check=True
     ).stdout
     loaded = json.loads(out.replace("'", '"'))
     assert loaded == [

@@ -128,7 +128,9 @@ class SqliteWriterProcess:
         if process is None or process.returncode is not None:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-I",  # isolated: neither the environment nor the working folder changes it
+                # -P: the working folder is not put on the module path (a file there must
+                # not shadow a module); PYTHONPATH still is, as for the gateway itself.
+                "-P",
                 "-m",
                 CHILD_MODULE,
                 self.path,

@@ -465,6 +465,20 @@ async def test_an_idle_connection_the_server_talks_on_out_of_turn_is_not_reused(
     assert server.connections == 2
 
 
+async def test_a_second_answer_to_one_request_is_not_taken_for_anything(
+    servers: Servers, client: HttpClient
+) -> None:
+    server = await servers.start(answering_once(answer(b"first") + answer(b"second")))
+
+    async with client.get(server.url(), headers={}, timeout=QUICK) as response:
+        assert await response.read() == b"first"
+        await asyncio.sleep(0.05)  # the second answer arrives while the first is held
+        assert response.status == 200
+    assert await closed_soon(server.peers[0])
+    assert await fetch(client, server.url()) == (200, b"first")
+    assert server.connections == 2
+
+
 async def test_connections_idle_longer_than_idle_seconds_are_not_reused(
     servers: Servers,
 ) -> None:

@@ -238,7 +238,8 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         response = self.response
-        if response is None:  # nothing asked: a server talking out of turn is not reused
+        if response is None or response._complete:
+            # Nothing asked (or already answered): a server talking out of turn is not reused.
             self.close()
             return
         self.last_read = self.pool.loop.time()
@@ -270,6 +271,9 @@ class _Connection(asyncio.Protocol):
     # -- httptools callbacks ------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        if self.response is not None and self.response._complete:
+            # More than one answer to one request: stops the parser, closes the connection.
+            raise ProtocolViolation("a second answer to one request")
         self._header_pairs = []
         self._decoder = None
 

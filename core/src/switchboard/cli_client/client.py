@@ -8,11 +8,12 @@ newer gateway still works with an older CLI. Every failure is one of two excepti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import msgspec
@@ -275,7 +276,62 @@ class Client:
         """One role by id or name."""
         return self._call("GET", f"/roles/{_key(name)}", Role)
 
+    # -- usage and the request audit ---------------------------------------------------
+
+    def usage(self, workspace: str, environment: str, query: dict[str, Any]) -> Any:
+        """``POST .../usage/query``: the answer as the gateway gave it (decoded JSON)."""
+        path = f"{self._environment(workspace, environment)}/usage/query"
+        return self.request("POST", path, query)
+
+    def audit_page(
+        self,
+        workspace: str,
+        environment: str,
+        filters: Sequence[tuple[str, str]],
+        *,
+        limit: int,
+        cursor: str | None = None,
+    ) -> Any:
+        """One page of request records, newest first (decoded JSON: ``items``,
+        ``nextCursor``); ``filters`` are query parameters, a name may repeat."""
+        params = [*filters, ("limit", str(limit))]
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        path = f"{self._environment(workspace, environment)}/audit?{urlencode(params)}"
+        return self.request("GET", path)
+
+    def audit_record(self, workspace: str, environment: str, request_id: str) -> Any:
+        """One request record with its attempts and routing events (decoded JSON)."""
+        path = f"{self._environment(workspace, environment)}/audit/{_key(request_id)}"
+        return self.request("GET", path)
+
+    @contextmanager
+    def audit_export(
+        self, workspace: str, environment: str, params: Sequence[tuple[str, str]]
+    ) -> Iterator[Iterator[bytes]]:
+        """The export's body as it arrives, chunk by chunk: never held whole in memory.
+
+        The gateway's refusal (a bad filter or format, no permission) is raised on entry,
+        before any byte is handed over.
+        """
+        query = urlencode(params)
+        path = f"{API}{self._environment(workspace, environment)}/audit/export?{query}"
+        try:
+            with self._http.stream("GET", path) as response:
+                if not response.is_success:
+                    response.read()
+                    raise _remote_error(response)
+                yield response.iter_bytes()
+        except httpx.TransportError as exc:
+            # Also what the body's iteration raises when the connection drops mid-export.
+            raise Unreachable(self.url, _reason(exc)) from None
+
     # -- plumbing --------------------------------------------------------------------
+
+    @staticmethod
+    def _environment(workspace: str, environment: str) -> str:
+        """The path of an environment, both given by id or name."""
+        return f"/workspaces/{_key(workspace)}/environments/{_key(environment)}"
 
     def request(self, method: str, path: str, body: object = None) -> Any:
         """Any call under ``/api/v1`` (``path`` may carry a query): the decoded JSON answer,

@@ -1,4 +1,5 @@
-"""``switchboard login``, ``logout``, ``users ...`` and ``roles ...``: the admin CLI.
+"""``switchboard login``, ``logout``, ``users ...`` and ``roles ...``: the admin CLI
+(``apply``/``export`` and ``usage``/``audit ...`` build on its helpers).
 
 These commands talk to a gateway over its REST API, local or remote. Which gateway and which
 token: ``--url`` and ``--token``, else ``SWITCHBOARD_URL`` and ``SWITCHBOARD_TOKEN``, else what
@@ -40,10 +41,11 @@ _NOT_IN_NAMES = re.compile(r"[:*?/\\\x00-\x1f\x7f]")
 
 def register(group: click.Group) -> None:
     """Add the client commands to the root ``switchboard`` group."""
-    # Imported here: the declarative commands build on this module's helpers.
+    # Imported here: the declarative and observing commands build on this module's helpers.
     from switchboard.cli_client.declarative import apply, export
+    from switchboard.cli_client.observe import audit, usage
 
-    for command in (login, logout, users, roles, apply, export):
+    for command in (login, logout, users, roles, apply, export, usage, audit):
         group.add_command(command)
 
 

@@ -8,7 +8,6 @@ import {
   ErrorBanner,
   FormError,
   Loading,
-  Notice,
   SelectField,
   TextField,
   useForm,
@@ -77,7 +76,6 @@ function ConnectionForm({
     step.onDone(created.name);
   });
 
-  const stuck = names.length === 0 && !mayCreate;
   return (
     <StepFrame
       number={step.number}
@@ -87,19 +85,15 @@ function ConnectionForm({
       onSubmit={onSubmit}
       onBack={step.onBack}
       busy={form.submitting}
-      canSubmit={!stuck}
+      stuck={names.length === 0 && !mayCreate ? "This environment has no connection and you may not create one." : null}
     >
-      {stuck ? (
-        <Notice tone="warning">This environment has no connection and you may not create one.</Notice>
-      ) : (
-        <ExistingChoice
-          form={form}
-          kind="connection"
-          label="Connection"
-          options={connections.map((c) => ({ value: c.name, label: `${c.name} (${c.provider})` }))}
-          mayCreate={mayCreate}
-        />
-      )}
+      <ExistingChoice
+        form={form}
+        kind="connection"
+        label="Connection"
+        options={connections.map((c) => ({ value: c.name, label: `${c.name} (${c.provider})` }))}
+        mayCreate={mayCreate}
+      />
       {values.mode === "new" ? (
         <>
           <SelectField

@@ -57,8 +57,8 @@ export function KeyStep({
       busy={form.submitting}
       submitLabel="Create API key"
       canSubmit={mayCreate === true}
+      stuck={mayCreate === false ? "You may not create API keys in this environment." : null}
     >
-      {mayCreate === false ? <Notice tone="warning">You may not create API keys in this environment.</Notice> : null}
       {mayCreate ? (
         <TextField
           label="Key name"

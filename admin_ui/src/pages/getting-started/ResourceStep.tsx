@@ -111,7 +111,6 @@ function ResourceForm({
     step.onDone(created.name);
   });
 
-  const stuck = names.length === 0 && !mayCreate;
   return (
     <StepFrame
       number={step.number}
@@ -121,19 +120,15 @@ function ResourceForm({
       onSubmit={onSubmit}
       onBack={step.onBack}
       busy={form.submitting}
-      canSubmit={!stuck}
+      stuck={names.length === 0 && !mayCreate ? "This environment has no resource and you may not create one." : null}
     >
-      {stuck ? (
-        <Notice tone="warning">This environment has no resource and you may not create one.</Notice>
-      ) : (
-        <ExistingChoice
-          form={form}
-          kind="resource"
-          label="Resource"
-          options={resources.map((r) => ({ value: r.name, label: `${r.name} (${r.model.model})` }))}
-          mayCreate={mayCreate}
-        />
-      )}
+      <ExistingChoice
+        form={form}
+        kind="resource"
+        label="Resource"
+        options={resources.map((r) => ({ value: r.name, label: `${r.name} (${r.model.model})` }))}
+        mayCreate={mayCreate}
+      />
       {values.mode === "new" ? (
         <>
           <TextField

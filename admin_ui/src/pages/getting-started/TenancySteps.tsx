@@ -6,7 +6,6 @@ import {
   ErrorBanner,
   FormError,
   Loading,
-  Notice,
   TextArea,
   TextField,
   useForm,
@@ -94,7 +93,6 @@ function WorkspaceForm({ workspaces, mayCreate, ...step }: StepProps & { workspa
     permissions.invalidate();
     step.onDone(created.name);
   });
-  const stuck = names.length === 0 && !mayCreate;
   return (
     <StepFrame
       number={step.number}
@@ -104,13 +102,9 @@ function WorkspaceForm({ workspaces, mayCreate, ...step }: StepProps & { workspa
       onSubmit={onSubmit}
       onBack={step.onBack}
       busy={form.submitting}
-      canSubmit={!stuck}
+      stuck={names.length === 0 && !mayCreate ? "You are in no workspace and may not create one: ask an admin to add you to one." : null}
     >
-      {stuck ? (
-        <Notice tone="warning">You are in no workspace and may not create one: ask an admin to add you to one.</Notice>
-      ) : (
-        <TenancyFields form={form} names={names} mayCreate={mayCreate} kind="workspace" nameHint="Your team or project, e.g. acme." />
-      )}
+      <TenancyFields form={form} names={names} mayCreate={mayCreate} kind="workspace" nameHint="Your team or project, e.g. acme." />
       <FormError form={form} />
     </StepFrame>
   );
@@ -147,7 +141,6 @@ function EnvironmentForm({
     const created = await api.post<Environment>(`/workspaces/${seg(workspace)}/environments`, body);
     step.onDone(created.name);
   });
-  const stuck = names.length === 0 && !mayCreate;
   return (
     <StepFrame
       number={step.number}
@@ -162,13 +155,9 @@ function EnvironmentForm({
       onSubmit={onSubmit}
       onBack={step.onBack}
       busy={form.submitting}
-      canSubmit={!stuck}
+      stuck={names.length === 0 && !mayCreate ? <>{workspace} has no environment and you may not create one.</> : null}
     >
-      {stuck ? (
-        <Notice tone="warning">{workspace} has no environment and you may not create one.</Notice>
-      ) : (
-        <TenancyFields form={form} names={names} mayCreate={mayCreate} kind="environment" nameHint="For example production." />
-      )}
+      <TenancyFields form={form} names={names} mayCreate={mayCreate} kind="environment" nameHint="For example production." />
       <FormError form={form} />
     </StepFrame>
   );

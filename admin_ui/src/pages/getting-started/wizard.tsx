@@ -2,7 +2,7 @@
 // for, Back/Continue) and the choice between an object that exists and a new one.
 
 import { useId, type FormEvent, type ReactNode } from "react";
-import { Button, SelectField, type FormState, type SelectOption } from "../../components";
+import { Button, Notice, SelectField, type FormState, type SelectOption } from "../../components";
 
 export type Mode = "existing" | "new";
 
@@ -17,6 +17,7 @@ export function StepFrame({
   submitLabel = "Continue",
   busy = false,
   canSubmit = true,
+  stuck = null,
   children,
 }: {
   number: number;
@@ -27,8 +28,10 @@ export function StepFrame({
   onBack?: () => void;
   submitLabel?: string;
   busy?: boolean;
-  /** False: there is nothing to continue with (no permission, nothing to choose). */
+  /** False: there is nothing to continue with yet (permissions still loading, say). */
   canSubmit?: boolean;
+  /** Said instead of the step when it cannot be done: nothing to choose, nothing may be made. */
+  stuck?: ReactNode;
   children: ReactNode;
 }) {
   const headingId = useId();
@@ -39,9 +42,9 @@ export function StepFrame({
       </p>
       <h2 id={headingId}>{title}</h2>
       <div className="muted wizard-intro">{intro}</div>
-      {children}
+      {stuck ? <Notice tone="warning">{stuck}</Notice> : children}
       <div className="form-actions">
-        {canSubmit ? (
+        {canSubmit && !stuck ? (
           <Button type="submit" variant="primary" busy={busy}>
             {submitLabel}
           </Button>

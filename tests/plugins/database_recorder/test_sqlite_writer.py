@@ -152,9 +152,10 @@ async def test_a_bad_record_is_set_aside_and_the_rest_stored(
     records = [make_record() for _ in range(6)]
     wrong_type = make_record(status="two hundred")  # cannot even be decoded as a record
     not_null = make_record(status=None)  # refused by SQLite
-    batch = [*records[:2], wrong_type, *records[2:4], not_null, *records[4:]]
+    unencodable = make_record(payload={"request": object()})  # cannot even be sent
+    batch = [*records[:2], wrong_type, *records[2:4], not_null, unencodable, *records[4:]]
     result = await writer.write(batch)
-    assert (result.written, result.skipped) == (6, 2)
+    assert (result.written, result.skipped) == (6, 3)
     assert sorted(await stored(engine)) == sorted(r.request_id for r in records)
 
 

@@ -91,7 +91,12 @@ class SqliteWriterProcess:
         """Insert ``records`` and set ``api_keys.last_used_at`` from ``touches`` (pairs of
         SQLite time text and key id), in one transaction; wait at most ``lock_wait``
         seconds for the write lock."""
-        request = self._encode((records, touches, lock_wait))
+        try:
+            request = self._encode((records, touches, lock_wait))
+        except (TypeError, msgspec.EncodeError) as error:
+            # A value MessagePack cannot carry is the record's fault, not the database's:
+            # reported as a bad row, the writer sets that record aside and stores the rest.
+            raise sqlite3.InterfaceError(f"a record cannot be encoded: {error}") from None
         async with self._lock:
             process = await self._running()
             try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -82,6 +84,26 @@ async def test_sqlite_engine_creates_the_folder_and_tunes_connections(tmp_path: 
             }
         assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000}
     finally:
+        await engine.dispose()
+
+
+async def test_a_new_file_another_connection_is_writing_is_waited_for(tmp_path: Path) -> None:
+    # A fresh database in rollback mode with another connection's write lock held: SQLite
+    # refuses the switch to WAL at once instead of waiting (concurrent first migrations).
+    database = tmp_path / "switchboard.db"
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    release.start()
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+        assert mode == "wal"
+    finally:
+        release.join()
+        other.close()
         await engine.dispose()
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any, Final
 
@@ -226,11 +227,33 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         # NORMAL is durable with WAL except for the last commits on power loss.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting up to the busy timeout for the lock it needs.
+
+    SQLite does not run the busy handler for this switch while another connection holds the
+    write lock of a database still in rollback mode (waiting could deadlock), so a fresh
+    file opened by several connections at once (concurrent migrations) answered "database
+    is locked" at once. This runs in the driver's thread: sleeping here blocks no loop.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, as the adapter raises it
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_WAL_RETRY_SECONDS)
+
+
+_WAL_RETRY_SECONDS: Final = 0.01
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
